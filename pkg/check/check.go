@@ -1,0 +1,135 @@
+// Package check defines what a check is (its metadata and how it runs),
+// the registry that holds them, and the runner that applies them to an
+// inventory in parallel and turns their results into findings.
+package check
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/rampart-k8s/rampart/pkg/config"
+	"github.com/rampart-k8s/rampart/pkg/finding"
+	"github.com/rampart-k8s/rampart/pkg/inventory"
+)
+
+// Meta describes a check; docs/checks.md and `rampart checks` are generated from it.
+type Meta struct {
+	ID          string
+	Title       string
+	Severity    finding.Severity // default; a result may raise or lower it
+	Category    finding.Category
+	Why         string // one line: why it matters
+	Remediation string
+	Controls    []string // CIS Kubernetes Benchmark, PSS level, ...
+	// Kinds lists the kinds the check looks at, for documentation.
+	Kinds []string
+}
+
+// Context is what a check may read.
+type Context struct {
+	Inventory *inventory.Inventory
+	Config    *config.Config
+}
+
+// Result is one problem a check found.
+type Result struct {
+	Object  *inventory.Object
+	Field   string // field path inside the object
+	Message string
+	// Severity overrides the check's default when set.
+	Severity finding.Severity
+	Evidence map[string]any
+}
+
+// Check is implemented by every check. Checks never print and never reach
+// back into sources: they read the context and report.
+type Check interface {
+	Meta() Meta
+}
+
+// ObjectCheck looks at one object at a time; the runner calls it for every
+// object, in parallel.
+type ObjectCheck interface {
+	Check
+	CheckObject(ctx *Context, obj *inventory.Object, report func(Result))
+}
+
+// InventoryCheck looks at the inventory as a whole (for example to report a
+// kind once, or to compare objects).
+type InventoryCheck interface {
+	Check
+	CheckInventory(ctx *Context, report func(Result))
+}
+
+var idPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*/[a-z0-9]+(-[a-z0-9]+)*$`)
+
+// Registry holds checks by ID.
+type Registry struct {
+	checks []Check
+	byID   map[string]Check
+}
+
+// NewRegistry builds a registry and validates every check's metadata, so
+// that a check with no title, remediation or severity cannot ship.
+func NewRegistry(checks ...Check) (*Registry, error) {
+	r := &Registry{byID: map[string]Check{}}
+	for _, c := range checks {
+		if err := validate(c.Meta()); err != nil {
+			return nil, err
+		}
+		m := c.Meta()
+		if _, dup := r.byID[m.ID]; dup {
+			return nil, fmt.Errorf("check %s registered twice", m.ID)
+		}
+		switch c.(type) {
+		case ObjectCheck, InventoryCheck:
+		default:
+			return nil, fmt.Errorf("check %s implements neither ObjectCheck nor InventoryCheck", m.ID)
+		}
+		r.byID[m.ID] = c
+		r.checks = append(r.checks, c)
+	}
+	slices.SortFunc(r.checks, func(a, b Check) int { return strings.Compare(a.Meta().ID, b.Meta().ID) })
+	return r, nil
+}
+
+func validate(m Meta) error {
+	switch {
+	case !idPattern.MatchString(m.ID):
+		return fmt.Errorf("check ID %q is not a lower-case area/name slug", m.ID)
+	case m.Title == "" || m.Why == "" || m.Remediation == "":
+		return fmt.Errorf("check %s needs a title, a why and a remediation", m.ID)
+	case m.Severity < finding.SeverityInfo || m.Severity > finding.SeverityCritical:
+		return fmt.Errorf("check %s has no valid severity", m.ID)
+	case !slices.Contains([]finding.Category{finding.CategoryCloud, finding.CategoryCluster, finding.CategoryContainer, finding.CategoryCode}, m.Category):
+		return fmt.Errorf("check %s has category %q, not one of the four layers", m.ID, m.Category)
+	}
+	return nil
+}
+
+// Checks returns all checks ordered by ID.
+func (r *Registry) Checks() []Check { return r.checks }
+
+// Get returns the check with that ID.
+func (r *Registry) Get(id string) (Check, bool) {
+	c, ok := r.byID[id]
+	return c, ok
+}
+
+// Func is an ObjectCheck made of its metadata and a function; most checks
+// are one.
+type Func struct {
+	M  Meta
+	Fn func(ctx *Context, obj *inventory.Object, report func(Result))
+}
+
+func (f *Func) Meta() Meta { return f.M }
+
+func (f *Func) CheckObject(ctx *Context, obj *inventory.Object, report func(Result)) {
+	f.Fn(ctx, obj, report)
+}
+
+// WorkloadKinds are the kinds that run pods, for check documentation.
+var WorkloadKinds = []string{"Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job", "CronJob"}

@@ -1,0 +1,34 @@
+// Package all assembles every check into the registry that the scan, the
+// `rampart checks` command and docs/checks.md share.
+package all
+
+import (
+	"github.com/rampart-k8s/rampart/pkg/check"
+	"github.com/rampart-k8s/rampart/pkg/checks/container"
+	"github.com/rampart-k8s/rampart/pkg/checks/exposure"
+	"github.com/rampart-k8s/rampart/pkg/checks/image"
+	"github.com/rampart-k8s/rampart/pkg/checks/namespace"
+	"github.com/rampart-k8s/rampart/pkg/checks/pss"
+	"github.com/rampart-k8s/rampart/pkg/checks/schemacheck"
+	"github.com/rampart-k8s/rampart/pkg/checks/secret"
+	"github.com/rampart-k8s/rampart/pkg/checks/workload"
+)
+
+// Registry returns a registry with every check. It panics only if a check's
+// metadata is invalid, which the tests catch before release.
+func Registry() *check.Registry {
+	var cs []check.Check
+	cs = append(cs, schemacheck.Checks()...)
+	cs = append(cs, pss.Checks()...)
+	cs = append(cs, container.Checks()...)
+	cs = append(cs, workload.Checks()...)
+	cs = append(cs, image.Checks()...)
+	cs = append(cs, exposure.Checks()...)
+	cs = append(cs, namespace.Checks()...)
+	cs = append(cs, secret.Checks()...)
+	r, err := check.NewRegistry(cs...)
+	if err != nil {
+		panic(err)
+	}
+	return r
+}

@@ -1,0 +1,197 @@
+// Package pss applies the Pod Security Standards with the library the API
+// server's admission uses (k8s.io/pod-security-admission/policy), so that
+// rampart judges pods exactly as Pod Security admission would, inherited
+// pod-level settings included.
+package pss
+
+import (
+	"regexp"
+	"strings"
+	"unicode"
+
+	"github.com/rampart-k8s/rampart/pkg/check"
+	"github.com/rampart-k8s/rampart/pkg/finding"
+	"github.com/rampart-k8s/rampart/pkg/inventory"
+	"k8s.io/pod-security-admission/api"
+	"k8s.io/pod-security-admission/policy"
+)
+
+// Check wraps one check of the library.
+type Check struct {
+	lib  policy.Check
+	info info
+	// overriddenBy lists, per policy version, the restricted checks that
+	// replace this baseline check at the restricted level.
+	all []policy.Check
+}
+
+// Checks returns one rampart check per check of the library's default set.
+func Checks() []check.Check {
+	lib := policy.DefaultChecks()
+	out := make([]check.Check, 0, len(lib))
+	for _, c := range lib {
+		inf, ok := metadata[c.ID]
+		if !ok {
+			// A check added by a newer library still runs, with a neutral description.
+			inf = info{title: "Pod Security check " + string(c.ID), severity: finding.SeverityMedium,
+				why: "The Pod Security Standards forbid this setting.", remediation: "see the Pod Security Standards"}
+		}
+		out = append(out, &Check{lib: c, info: inf, all: lib})
+	}
+	return out
+}
+
+// ID converts the library's check ID to rampart's: pss/<kebab-case>.
+func ID(lib policy.CheckID) string {
+	var b strings.Builder
+	s := string(lib)
+	for i, r := range s {
+		switch {
+		case r == '_':
+			b.WriteByte('-')
+		case unicode.IsUpper(r):
+			if i > 0 && s[i-1] != '_' {
+				b.WriteByte('-')
+			}
+			b.WriteRune(unicode.ToLower(r))
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return "pss/" + b.String()
+}
+
+// LibraryID is the library check this rampart check runs.
+func (c *Check) LibraryID() policy.CheckID { return c.lib.ID }
+
+// Level is the PSS level the check belongs to.
+func (c *Check) Level() api.Level { return c.lib.Level }
+
+func (c *Check) Meta() check.Meta {
+	controls := append([]string{"PSS " + string(c.lib.Level)}, c.info.cis...)
+	return check.Meta{
+		ID: ID(c.lib.ID), Title: c.info.title, Severity: c.info.severity, Category: finding.CategoryContainer,
+		Why: c.info.why, Remediation: c.info.remediation, Controls: controls,
+		Kinds: []string{"Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job", "CronJob", "PodTemplate"},
+	}
+}
+
+// Evaluate runs the check on one pod at a level and version, honouring the
+// library's rules: restricted checks do not apply at baseline, and a
+// baseline check replaced by a restricted one is skipped at restricted.
+// It returns nil when the check passes or does not apply.
+func (c *Check) Evaluate(lv api.LevelVersion, pod *inventory.PodTemplate) *policy.CheckResult {
+	if lv.Level == api.LevelPrivileged || (c.lib.Level == api.LevelRestricted && lv.Level != api.LevelRestricted) {
+		return nil
+	}
+	vc := versionFor(c.lib, lv.Version)
+	if vc == nil {
+		return nil
+	}
+	if lv.Level == api.LevelRestricted && c.lib.Level == api.LevelBaseline {
+		for _, other := range c.all {
+			if other.Level != api.LevelRestricted {
+				continue
+			}
+			if ov := versionFor(other, lv.Version); ov != nil {
+				for _, id := range ov.OverrideCheckIDs {
+					if id == c.lib.ID {
+						return nil
+					}
+				}
+			}
+		}
+	}
+	r := vc.CheckPod(pod.Meta, pod.Spec)
+	if r.Allowed {
+		return nil
+	}
+	return &r
+}
+
+// versionFor picks the revision of a check that applies at a policy version.
+func versionFor(c policy.Check, v api.Version) *policy.VersionedCheck {
+	var found *policy.VersionedCheck
+	for i := range c.Versions {
+		if v.Latest() || !v.Older(c.Versions[i].MinimumVersion) {
+			found = &c.Versions[i]
+		}
+	}
+	return found
+}
+
+// LevelVersion reads the configured level and version.
+func LevelVersion(ctx *check.Context) (api.LevelVersion, error) {
+	lv := api.LevelVersion{Level: api.LevelRestricted, Version: api.LatestVersion()}
+	if ctx.Config == nil {
+		return lv, nil
+	}
+	if s := ctx.Config.PodSecurity.Level; s != "" {
+		l, err := api.ParseLevel(s)
+		if err != nil {
+			return lv, err
+		}
+		lv.Level = l
+	}
+	if s := ctx.Config.PodSecurity.Version; s != "" {
+		v, err := api.ParseVersion(s)
+		if err != nil {
+			return lv, err
+		}
+		lv.Version = v
+	}
+	return lv, nil
+}
+
+func (c *Check) CheckObject(ctx *check.Context, obj *inventory.Object, report func(check.Result)) {
+	pod := obj.PodTemplate()
+	if pod == nil {
+		return
+	}
+	lv, err := LevelVersion(ctx)
+	if err != nil {
+		return
+	}
+	r := c.Evaluate(lv, pod)
+	if r == nil {
+		return
+	}
+	msg := r.ForbiddenReason
+	if r.ForbiddenDetail != "" {
+		msg += ": " + r.ForbiddenDetail
+	}
+	report(check.Result{
+		Field:    c.field(pod, r.ForbiddenDetail),
+		Message:  msg,
+		Evidence: map[string]any{"level": string(c.lib.Level), "reason": r.ForbiddenReason},
+	})
+}
+
+var quoted = regexp.MustCompile(`"([^"]+)"`)
+
+// field points the finding at the first container the library names, or at
+// the pod-level setting.
+func (c *Check) field(pod *inventory.PodTemplate, detail string) string {
+	if c.info.containerField != "" {
+		for _, m := range quoted.FindAllStringSubmatch(detail, -1) {
+			for _, ref := range pod.Containers() {
+				if ref.C.Name == m[1] {
+					return ref.Path + "." + c.info.containerField
+				}
+			}
+		}
+		// The library also blames pod-level settings (for example a pod
+		// seccompProfile of Unconfined); point at the pod security context.
+		return pod.SpecPath + ".securityContext"
+	}
+	if c.lib.ID == "hostNamespaces" {
+		// The detail reads "hostNetwork=true, hostPID=true": point at the first.
+		if name, _, ok := strings.Cut(detail, "="); ok && !strings.ContainsAny(name, " ,") {
+			return pod.SpecPath + "." + name
+		}
+	}
+	if c.info.podField != "" {
+		return pod.SpecPath + "." + c.info.podField
+	}
+	return pod.SpecPath
+}

@@ -1,0 +1,97 @@
+package finding
+
+import (
+	"cmp"
+	"slices"
+)
+
+// Tool describes the program that produced a report.
+type Tool struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+// Summary counts findings; suppressed findings are counted apart, never dropped.
+type Summary struct {
+	Objects    int            `json:"objects"`
+	Findings   int            `json:"findings"`
+	BySeverity map[string]int `json:"bySeverity"`
+	Suppressed int            `json:"suppressed"`
+	Errors     int            `json:"errors"`
+	Skipped    int            `json:"skipped"`
+	FailOn     string         `json:"failOn,omitempty"`
+	Failed     bool           `json:"failed"`
+}
+
+// Report is what renderers format.
+type Report struct {
+	Tool     Tool         `json:"tool"`
+	Summary  Summary      `json:"summary"`
+	Findings []Finding    `json:"findings"`
+	Errors   []InputError `json:"errors"`
+	Skipped  []Skipped    `json:"skipped"`
+	// Warnings are notes for the user that are not findings, such as expired suppressions.
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// Active returns the findings that are not suppressed.
+func (r *Report) Active() []Finding {
+	out := make([]Finding, 0, len(r.Findings))
+	for _, f := range r.Findings {
+		if f.Suppressed == nil {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// Sort puts findings, errors and skipped entries in a deterministic order:
+// by file and line, then resource, then check.
+func (r *Report) Sort() {
+	slices.SortStableFunc(r.Findings, compareFindings)
+	slices.SortStableFunc(r.Errors, func(a, b InputError) int {
+		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line), cmp.Compare(a.Message, b.Message))
+	})
+	slices.SortStableFunc(r.Skipped, func(a, b Skipped) int {
+		return cmp.Or(cmp.Compare(a.CheckID, b.CheckID), cmp.Compare(a.Resource, b.Resource), cmp.Compare(a.Reason, b.Reason))
+	})
+}
+
+func compareFindings(a, b Finding) int {
+	return cmp.Or(
+		cmp.Compare(a.Location.File, b.Location.File),
+		cmp.Compare(a.Resource.Namespace, b.Resource.Namespace),
+		cmp.Compare(a.Resource.Kind, b.Resource.Kind),
+		cmp.Compare(a.Resource.Name, b.Resource.Name),
+		cmp.Compare(a.Location.Line, b.Location.Line),
+		cmp.Compare(b.Severity, a.Severity),
+		cmp.Compare(a.CheckID, b.CheckID),
+		cmp.Compare(a.Location.Field, b.Location.Field),
+		cmp.Compare(a.Message, b.Message),
+	)
+}
+
+// Summarize fills the summary from the findings. threshold 0 means "never fail".
+func (r *Report) Summarize(objects int, threshold Severity) {
+	s := Summary{Objects: objects, BySeverity: map[string]int{}, Errors: len(r.Errors), Skipped: len(r.Skipped)}
+	for _, sev := range Severities {
+		s.BySeverity[sev.String()] = 0
+	}
+	for _, f := range r.Findings {
+		if f.Suppressed != nil {
+			s.Suppressed++
+			continue
+		}
+		s.Findings++
+		s.BySeverity[f.Severity.String()]++
+		if threshold != 0 && f.Severity >= threshold {
+			s.Failed = true
+		}
+	}
+	if threshold != 0 {
+		s.FailOn = threshold.String()
+	} else {
+		s.FailOn = "none"
+	}
+	r.Summary = s
+}

@@ -1,0 +1,91 @@
+// Package imageref parses container image references (registry, repository,
+// tag, digest) the way container runtimes resolve them, so that manifests and
+// Dockerfiles are judged by one parser and one allow-list.
+package imageref
+
+import (
+	"fmt"
+	"strings"
+)
+
+// DefaultRegistry is what a reference without a registry host resolves to.
+const DefaultRegistry = "docker.io"
+
+// Ref is a parsed image reference.
+type Ref struct {
+	Original   string
+	Registry   string // e.g. docker.io, ghcr.io, localhost:5000
+	Repository string // e.g. library/nginx
+	Tag        string // empty when absent
+	Digest     string // e.g. sha256:...
+}
+
+// Parse splits an image reference. It does not contact any registry.
+func Parse(s string) (Ref, error) {
+	r := Ref{Original: s}
+	if s == "" {
+		return r, fmt.Errorf("empty image reference")
+	}
+	if strings.ContainsAny(s, " \t\n") {
+		return r, fmt.Errorf("image reference %q contains whitespace", s)
+	}
+	rest := s
+	if i := strings.Index(rest, "@"); i >= 0 {
+		r.Digest = rest[i+1:]
+		rest = rest[:i]
+		if !strings.Contains(r.Digest, ":") {
+			return r, fmt.Errorf("image reference %q has a malformed digest", s)
+		}
+	}
+	// A tag follows the last colon after the last slash (a colon before a
+	// slash is a registry port).
+	if i := strings.LastIndex(rest, ":"); i >= 0 && !strings.Contains(rest[i:], "/") {
+		r.Tag = rest[i+1:]
+		rest = rest[:i]
+		if r.Tag == "" {
+			return r, fmt.Errorf("image reference %q has an empty tag", s)
+		}
+	}
+	first, remainder, hasSlash := strings.Cut(rest, "/")
+	if hasSlash && (strings.ContainsAny(first, ".:") || first == "localhost" || strings.ToLower(first) != first) {
+		r.Registry, r.Repository = first, remainder
+	} else {
+		r.Registry, r.Repository = DefaultRegistry, rest
+		if !hasSlash {
+			r.Repository = "library/" + rest
+		}
+	}
+	if r.Registry == "index.docker.io" || r.Registry == "registry-1.docker.io" {
+		r.Registry = DefaultRegistry
+	}
+	if r.Repository == "" {
+		return r, fmt.Errorf("image reference %q has no repository", s)
+	}
+	return r, nil
+}
+
+// Name is registry/repository, the part an allow-list matches.
+func (r Ref) Name() string { return r.Registry + "/" + r.Repository }
+
+// Mutable reports whether the reference can point at different images over
+// time: no digest and no tag (implicitly latest) or the tag latest.
+func (r Ref) Mutable() bool {
+	return r.Digest == "" && (r.Tag == "" || r.Tag == "latest")
+}
+
+// Allowed reports whether the image comes from one of the allowed
+// registries. An entry is a registry host ("ghcr.io") or a host/path prefix
+// ("ghcr.io/myorg"); "docker.io" entries match images without a host.
+func (r Ref) Allowed(allowed []string) bool {
+	name := r.Name()
+	for _, a := range allowed {
+		a = strings.TrimSuffix(strings.TrimSpace(a), "/")
+		if a == "" {
+			continue
+		}
+		if name == a || strings.HasPrefix(name, a+"/") || r.Registry == a {
+			return true
+		}
+	}
+	return false
+}

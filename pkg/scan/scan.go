@@ -1,0 +1,79 @@
+// Package scan runs rampart's pipeline end to end: sources fill an
+// inventory, the checks of the registry produce findings, the policy marks
+// suppressed ones, and the result is a report ready for any renderer.
+package scan
+
+import (
+	"time"
+
+	"github.com/rampart-k8s/rampart/pkg/check"
+	"github.com/rampart-k8s/rampart/pkg/config"
+	"github.com/rampart-k8s/rampart/pkg/finding"
+	"github.com/rampart-k8s/rampart/pkg/inventory"
+	"github.com/rampart-k8s/rampart/pkg/source"
+)
+
+// Options configures a scan.
+type Options struct {
+	Paths    []string
+	Source   source.Options
+	Config   *config.Config
+	Registry *check.Registry
+	// FailOn is the threshold; 0 means never fail.
+	FailOn finding.Severity
+	// Baseline holds fingerprints of known findings (from --baseline).
+	Baseline map[string]bool
+	// Now judges suppression expiry; zero means time.Now().
+	Now     time.Time
+	Version string
+}
+
+// Files reads the inputs and runs the checks on them.
+func Files(opts Options) *finding.Report {
+	res := source.Load(opts.Paths, opts.Source)
+	rep := Inventory(inventory.New(res.Objects), opts)
+	rep.Errors = append(rep.Errors, res.Errors...)
+	rep.Sort()
+	rep.Summarize(rep.Summary.Objects, opts.FailOn)
+	return rep
+}
+
+// Inventory runs the checks on an inventory that is already built.
+func Inventory(inv *inventory.Inventory, opts Options) *finding.Report {
+	cfg := opts.Config
+	if cfg == nil {
+		cfg = config.Default()
+	}
+	ctx := &check.Context{Inventory: inv, Config: cfg}
+	rep := &finding.Report{
+		Tool:     finding.Tool{Name: "rampart", Version: opts.Version},
+		Findings: opts.Registry.Run(ctx),
+		Errors:   []finding.InputError{},
+		Skipped:  []finding.Skipped{},
+	}
+	now := opts.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	pol := finding.Policy{Baseline: opts.Baseline, Now: now}
+	for _, r := range cfg.Ignore {
+		pol.Rules = append(pol.Rules, finding.IgnoreRule{Check: r.Check, Kind: r.Kind, Namespace: r.Namespace,
+			Name: r.Name, Labels: r.Labels, Reason: r.Reason, Expires: r.Expires})
+	}
+	objects := map[finding.Resource]*inventory.Object{}
+	for _, o := range inv.Objects() {
+		r := o.Resource()
+		if _, ok := objects[r]; !ok {
+			objects[r] = o
+		}
+	}
+	rep.Warnings = pol.Apply(rep.Findings, func(f *finding.Finding) finding.Target {
+		if o := objects[f.Resource]; o != nil {
+			return finding.Target{Annotations: o.Annotations(), Labels: o.Labels()}
+		}
+		return finding.Target{}
+	})
+	rep.Sort()
+	rep.Summarize(inv.Len(), opts.FailOn)
+	return rep
+}

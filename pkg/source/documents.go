@@ -1,0 +1,283 @@
+// Package source reads Kubernetes objects from files, folders, stdin, Helm
+// charts and Kustomize directories into inventory objects that keep their
+// file and line. A bad document becomes an input error with file and line;
+// every other document is still read.
+package source
+
+import (
+	"bytes"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/rampart-k8s/rampart/pkg/finding"
+	"github.com/rampart-k8s/rampart/pkg/inventory"
+	"github.com/rampart-k8s/rampart/pkg/schema"
+	yaml "go.yaml.in/yaml/v3"
+)
+
+// Limits bound what one input may cost, so that hostile input (huge files,
+// alias bombs, deep nesting) gives an error instead of exhausting memory.
+type Limits struct {
+	MaxFileBytes  int64 // larger files are refused
+	MaxDepth      int   // deepest nesting of mappings and sequences
+	MaxValueRatio int   // decoded values allowed per byte of document (alias expansion)
+}
+
+// DefaultLimits are far above any real manifest.
+var DefaultLimits = Limits{MaxFileBytes: 32 << 20, MaxDepth: 1000, MaxValueRatio: 1}
+
+// document is one YAML document of a stream with the line it starts on.
+type document struct {
+	text []byte
+	line int
+}
+
+// splitDocuments cuts a YAML stream at "---" separator lines, keeping each
+// document's first line. Splitting ourselves (instead of a stream decoder)
+// means one broken document cannot hide the ones after it.
+func splitDocuments(data []byte) []document {
+	var docs []document
+	start, startLine, line := 0, 1, 1
+	for pos := 0; pos < len(data); {
+		end := bytes.IndexByte(data[pos:], '\n')
+		next := len(data)
+		if end >= 0 {
+			next = pos + end + 1
+		}
+		l := data[pos:next]
+		if isSeparator(l) {
+			docs = append(docs, document{text: data[start:pos], line: startLine})
+			// Content after "--- " on the same line belongs to the next document.
+			rest := bytes.TrimLeft(l[3:], " \t")
+			if len(bytes.TrimSpace(rest)) > 0 && rest[0] != '#' {
+				start, startLine = pos+3, line
+			} else {
+				start, startLine = next, line+1
+			}
+		} else if isEndMarker(l) {
+			docs = append(docs, document{text: data[start:pos], line: startLine})
+			start, startLine = next, line+1
+		}
+		pos = next
+		line++
+	}
+	if start < len(data) {
+		docs = append(docs, document{text: data[start:], line: startLine})
+	}
+	return docs
+}
+
+func isSeparator(l []byte) bool {
+	if !bytes.HasPrefix(l, []byte("---")) {
+		return false
+	}
+	return len(l) == 3 || l[3] == ' ' || l[3] == '\t' || l[3] == '\n' || l[3] == '\r'
+}
+
+func isEndMarker(l []byte) bool {
+	t := bytes.TrimRight(l, " \t\r\n")
+	return bytes.Equal(t, []byte("..."))
+}
+
+// blank reports whether a document holds only whitespace and comments.
+func blank(doc []byte) bool {
+	for _, l := range bytes.Split(doc, []byte("\n")) {
+		t := bytes.TrimSpace(l)
+		if len(t) > 0 && t[0] != '#' && !bytes.HasPrefix(t, []byte("%")) {
+			return false
+		}
+	}
+	return true
+}
+
+var yamlLineRE = regexp.MustCompile(`line (\d+)`)
+
+// parseDocuments decodes every document of data; file names the input in
+// errors and positions. Documents without apiVersion and kind are not
+// Kubernetes objects (values files, CI configs) and are skipped silently.
+func parseDocuments(file string, data []byte, lim Limits, origin string) ([]*inventory.Object, []finding.InputError) {
+	var objs []*inventory.Object
+	var errs []finding.InputError
+	data = trimBOM(data)
+	if isBinary(data) {
+		return nil, []finding.InputError{{File: file, Line: 1, Message: "binary file, not YAML or JSON"}}
+	}
+	for _, doc := range splitDocuments(data) {
+		if blank(doc.text) {
+			continue
+		}
+		o, e := parseDocument(file, doc, lim, origin)
+		objs = append(objs, o...)
+		errs = append(errs, e...)
+	}
+	return objs, errs
+}
+
+func parseDocument(file string, doc document, lim Limits, origin string) ([]*inventory.Object, []finding.InputError) {
+	fail := func(line int, format string, a ...any) []finding.InputError {
+		return []finding.InputError{{File: file, Line: line, Message: fmt.Sprintf(format, a...)}}
+	}
+	if !utf8.Valid(doc.text) {
+		line := doc.line + bytes.Count(doc.text[:firstInvalidUTF8(doc.text)], []byte("\n"))
+		return nil, fail(line, "invalid UTF-8 in document")
+	}
+	if d := flowDepth(doc.text); d > lim.MaxDepth {
+		return nil, fail(doc.line, "document nests deeper than %d levels", lim.MaxDepth)
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(doc.text, &root); err != nil {
+		return nil, fail(errLine(err, doc.line), "invalid YAML: %s", cleanYAMLError(err))
+	}
+	if root.Kind != yaml.DocumentNode || len(root.Content) == 0 {
+		return nil, nil
+	}
+	top := root.Content[0]
+	conv := converter{budget: lim.MaxValueRatio*len(doc.text) + 10000, maxDepth: lim.MaxDepth}
+	v, err := conv.convert(top, 0)
+	if err != nil {
+		return nil, fail(doc.line+conv.errLine-1, "%v", err)
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		if v == nil {
+			return nil, nil
+		}
+		return nil, fail(doc.line+top.Line-1, "document is a %s, not a Kubernetes object", jsonKind(v))
+	}
+	src := inventory.Source{File: file, Line: doc.line + top.Line - 1, Origin: origin, Doc: doc.text, DocLine: doc.line}
+	return objectsFrom(m, src, top, nil)
+}
+
+// objectsFrom turns a decoded mapping into objects, unfolding List kinds.
+func objectsFrom(m map[string]any, src inventory.Source, node *yaml.Node, prefix []string) ([]*inventory.Object, []finding.InputError) {
+	apiVersion, _ := m["apiVersion"].(string)
+	kind, _ := m["kind"].(string)
+	if apiVersion == "" && kind == "" {
+		return nil, nil // not a Kubernetes object
+	}
+	if apiVersion == "" || kind == "" {
+		missing := "apiVersion"
+		if kind == "" {
+			missing = "kind"
+		}
+		return nil, []finding.InputError{{File: src.File, Line: src.Line, Message: "object has no " + missing}}
+	}
+	if items, ok := m["items"].([]any); ok && (kind == "List" || strings.HasSuffix(kind, "List")) {
+		var objs []*inventory.Object
+		var errs []finding.InputError
+		itemsNode := mappingValue(node, "items")
+		for i, it := range items {
+			im, ok := it.(map[string]any)
+			itemSrc := src
+			itemSrc.PathPrefix = append(append([]string{}, prefix...), "items", strconv.Itoa(i))
+			var itemNode *yaml.Node
+			if itemsNode != nil && i < len(itemsNode.Content) {
+				itemNode = itemsNode.Content[i]
+				itemSrc.Line = src.DocLine + itemNode.Line - 1
+			}
+			if !ok {
+				errs = append(errs, finding.InputError{File: src.File, Line: itemSrc.Line, Message: fmt.Sprintf("item %d of %s is not an object", i, kind)})
+				continue
+			}
+			o, e := objectsFrom(im, itemSrc, itemNode, itemSrc.PathPrefix)
+			objs = append(objs, o...)
+			errs = append(errs, e...)
+		}
+		return objs, errs
+	}
+	obj := &inventory.Object{APIVersion: apiVersion, Kind: kind, Raw: m, Source: src}
+	if md, ok := m["metadata"].(map[string]any); ok {
+		obj.Name, _ = md["name"].(string)
+		obj.Namespace, _ = md["namespace"].(string)
+		if obj.Name == "" {
+			obj.Name, _ = md["generateName"].(string)
+		}
+	}
+	schema.Decode(obj)
+	return []*inventory.Object{obj}, nil
+}
+
+func mappingValue(n *yaml.Node, key string) *yaml.Node {
+	for n != nil && n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			v := n.Content[i+1]
+			for v.Kind == yaml.AliasNode && v.Alias != nil {
+				v = v.Alias
+			}
+			return v
+		}
+	}
+	return nil
+}
+
+func errLine(err error, docLine int) int {
+	if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
+		if n, e := strconv.Atoi(m[1]); e == nil {
+			return docLine + n - 1
+		}
+	}
+	return docLine
+}
+
+// cleanYAMLError drops the "yaml: line N:" prefix (the line is reported apart).
+func cleanYAMLError(err error) string {
+	s := err.Error()
+	s = strings.TrimPrefix(s, "yaml: ")
+	if strings.HasPrefix(s, "line ") {
+		if i := strings.Index(s, ": "); i > 0 {
+			s = s[i+2:]
+		}
+	}
+	return s
+}
+
+func firstInvalidUTF8(b []byte) int {
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size <= 1 {
+			return i
+		}
+		i += size
+	}
+	return len(b)
+}
+
+// flowDepth is a cheap upper bound of a document's flow nesting ([ and {).
+// It runs before the parser so that a document nested thousands deep is
+// refused without building its tree; block nesting is bounded by the
+// parser itself and checked again when converting.
+func flowDepth(doc []byte) int {
+	maxDepth, flow := 0, 0
+	inQuote := byte(0)
+	for _, c := range doc {
+		if inQuote != 0 {
+			if c == inQuote || c == '\n' {
+				inQuote = 0
+			}
+			continue
+		}
+		switch c {
+		case '[', '{':
+			flow++
+			maxDepth = max(maxDepth, flow)
+		case ']', '}':
+			if flow > 0 {
+				flow--
+			}
+		case '"', '\'':
+			if flow > 0 {
+				inQuote = c
+			}
+		}
+	}
+	return maxDepth
+}

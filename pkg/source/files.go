@@ -1,0 +1,245 @@
+package source
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/rampart-k8s/rampart/pkg/finding"
+	"github.com/rampart-k8s/rampart/pkg/inventory"
+)
+
+// Options says how to read inputs.
+type Options struct {
+	Limits Limits
+	// Stdin is read for the path "-".
+	Stdin io.Reader
+	// Helm holds the values used to render charts, like helm template.
+	Helm HelmOptions
+}
+
+// Result is what reading inputs produced.
+type Result struct {
+	Objects []*inventory.Object
+	Errors  []finding.InputError
+	// Files counts the files read (rendered chart templates count once per chart).
+	Files int
+}
+
+// manifestExt are the extensions read when walking folders; files named
+// explicitly are read whatever their extension.
+var manifestExt = map[string]bool{".yaml": true, ".yml": true, ".json": true}
+
+// Load reads every path: files, folders (recursively), "-" for stdin, Helm
+// chart folders and Kustomize folders. It never stops at the first bad input.
+func Load(paths []string, opts Options) Result {
+	if opts.Limits == (Limits{}) {
+		opts.Limits = DefaultLimits
+	}
+	var res Result
+	var plain []string
+	for _, p := range paths {
+		if p == "-" {
+			plain = append(plain, p)
+			continue
+		}
+		info, err := os.Stat(p)
+		if err != nil {
+			res.Errors = append(res.Errors, finding.InputError{File: p, Message: errMessage(err)})
+			continue
+		}
+		if !info.IsDir() {
+			if isChartArchive(p) {
+				res.add(renderChart(p, opts.Helm, opts.Limits))
+				continue
+			}
+			plain = append(plain, p)
+			continue
+		}
+		walkErrs := walk(p, func(dir string, kind dirKind) {
+			switch kind {
+			case dirHelm:
+				res.add(renderChart(dir, opts.Helm, opts.Limits))
+			case dirKustomize:
+				res.add(buildKustomization(dir, opts.Limits))
+			}
+		}, func(file string) { plain = append(plain, file) })
+		res.Errors = append(res.Errors, walkErrs...)
+	}
+	res.add(readFiles(plain, opts))
+	return res
+}
+
+func (r *Result) add(o Result) {
+	r.Objects = append(r.Objects, o.Objects...)
+	r.Errors = append(r.Errors, o.Errors...)
+	r.Files += o.Files
+}
+
+type dirKind int
+
+const (
+	dirPlain dirKind = iota
+	dirHelm
+	dirKustomize
+)
+
+// kustomizationNames are the file names kustomize recognises.
+var kustomizationNames = []string{"kustomization.yaml", "kustomization.yml", "Kustomization"}
+
+func classify(dir string) dirKind {
+	if _, err := os.Stat(filepath.Join(dir, "Chart.yaml")); err == nil {
+		return dirHelm
+	}
+	for _, n := range kustomizationNames {
+		if _, err := os.Stat(filepath.Join(dir, n)); err == nil {
+			return dirKustomize
+		}
+	}
+	return dirPlain
+}
+
+// walk visits a folder tree in lexical order. Chart and kustomization
+// folders are handed over whole (their files are templates or inputs to a
+// build, not manifests); hidden folders such as .git are skipped.
+func walk(root string, special func(string, dirKind), file func(string)) []finding.InputError {
+	var errs []finding.InputError
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			errs = append(errs, finding.InputError{File: path, Message: errMessage(err)})
+			if d != nil && d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() {
+			if path != root && strings.HasPrefix(d.Name(), ".") {
+				return fs.SkipDir
+			}
+			if k := classify(path); k != dirPlain {
+				special(path, k)
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if d.Type()&fs.ModeSymlink != 0 {
+			return nil // do not follow links out of the tree
+		}
+		if manifestExt[strings.ToLower(filepath.Ext(path))] {
+			file(path)
+		}
+		return nil
+	})
+	if err != nil {
+		errs = append(errs, finding.InputError{File: root, Message: errMessage(err)})
+	}
+	return errs
+}
+
+// readFiles reads the files and parses their documents on all cores.
+func readFiles(files []string, opts Options) Result {
+	type job struct {
+		file string
+		doc  document
+	}
+	var res Result
+	var jobs []job
+	for _, f := range files {
+		data, err := readLimited(f, opts)
+		res.Files++
+		if err != nil {
+			res.Errors = append(res.Errors, *err)
+			continue
+		}
+		name := f
+		if f == "-" {
+			name = "<stdin>"
+		}
+		data = trimBOM(data)
+		if isBinary(data) {
+			res.Errors = append(res.Errors, finding.InputError{File: name, Line: 1, Message: "binary file, not YAML or JSON"})
+			continue
+		}
+		for _, d := range splitDocuments(data) {
+			if !blank(d.text) {
+				jobs = append(jobs, job{name, d})
+			}
+		}
+	}
+	objs := make([][]*inventory.Object, len(jobs))
+	errs := make([][]finding.InputError, len(jobs))
+	var wg sync.WaitGroup
+	next := make(chan int, len(jobs))
+	for i := range jobs {
+		next <- i
+	}
+	close(next)
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				objs[i], errs[i] = parseDocument(jobs[i].file, jobs[i].doc, opts.Limits, "")
+			}
+		}()
+	}
+	wg.Wait()
+	for i := range jobs {
+		res.Objects = append(res.Objects, objs[i]...)
+		res.Errors = append(res.Errors, errs[i]...)
+	}
+	return res
+}
+
+// readLimited reads a file (or stdin) but refuses more than the limit
+// without reading it all into memory.
+func readLimited(f string, opts Options) ([]byte, *finding.InputError) {
+	var r io.Reader
+	name := f
+	if f == "-" {
+		name = "<stdin>"
+		if opts.Stdin == nil {
+			return nil, &finding.InputError{File: name, Message: "no standard input"}
+		}
+		r = opts.Stdin
+	} else {
+		fh, err := os.Open(f) // #nosec G304 -- reading the user's named inputs is the job
+		if err != nil {
+			return nil, &finding.InputError{File: name, Message: errMessage(err)}
+		}
+		defer fh.Close()
+		r = fh
+	}
+	data, err := io.ReadAll(io.LimitReader(r, opts.Limits.MaxFileBytes+1))
+	if err != nil {
+		return nil, &finding.InputError{File: name, Message: errMessage(err)}
+	}
+	if int64(len(data)) > opts.Limits.MaxFileBytes {
+		return nil, &finding.InputError{File: name, Line: 1, Message: fmt.Sprintf("file is larger than the %d MiB limit; not read", opts.Limits.MaxFileBytes>>20)}
+	}
+	return data, nil
+}
+
+func trimBOM(b []byte) []byte {
+	if len(b) >= 3 && b[0] == 0xef && b[1] == 0xbb && b[2] == 0xbf {
+		return b[3:]
+	}
+	return b
+}
+
+func isBinary(b []byte) bool { return slices.Contains(b[:min(len(b), 8000)], 0) }
+
+func errMessage(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
