@@ -40,6 +40,7 @@ func Decode(obj *inventory.Object) {
 	d.value(reflect.ValueOf(obj.Raw), reflect.ValueOf(typed).Elem(), reflect.TypeOf(typed).Elem())
 	obj.Typed = typed
 	obj.FieldIssues = d.issues
+	applyDefaults(obj)
 }
 
 type decoder struct {

@@ -281,3 +281,12 @@ func flowDepth(doc []byte) int {
 	}
 	return maxDepth
 }
+
+// Parse reads the objects of one YAML or JSON stream held in memory; file
+// names it in positions and errors.
+func Parse(file string, data []byte, lim Limits) ([]*inventory.Object, []finding.InputError) {
+	if lim == (Limits{}) {
+		lim = DefaultLimits
+	}
+	return parseDocuments(file, data, lim, "")
+}
