@@ -20,9 +20,6 @@ import (
 type Check struct {
 	lib  policy.Check
 	info info
-	// overriddenBy lists, per policy version, the restricted checks that
-	// replace this baseline check at the restricted level.
-	all []policy.Check
 }
 
 // Checks returns one rampart check per check of the library's default set.
@@ -36,7 +33,7 @@ func Checks() []check.Check {
 			inf = info{title: "Pod Security check " + string(c.ID), severity: finding.SeverityMedium,
 				why: "The Pod Security Standards forbid this setting.", remediation: "see the Pod Security Standards"}
 		}
-		out = append(out, &Check{lib: c, info: inf, all: lib})
+		out = append(out, &Check{lib: c, info: inf})
 	}
 	return out
 }
@@ -76,9 +73,12 @@ func (c *Check) Meta() check.Meta {
 	}
 }
 
-// Evaluate runs the check on one pod at a level and version, honouring the
-// library's rules: restricted checks do not apply at baseline, and a
-// baseline check replaced by a restricted one is skipped at restricted.
+// Evaluate runs the check on one pod at a level and version. Restricted
+// checks do not apply at baseline. Unlike admission, a baseline check is not
+// skipped at restricted when a restricted check replaces it: a restricted
+// pass implies a baseline pass for every such pair, so verdicts agree, and
+// the user keeps the specific, higher-severity finding (hostPath volumes,
+// added SYS_ADMIN) next to the broader restricted one.
 // It returns nil when the check passes or does not apply.
 func (c *Check) Evaluate(lv api.LevelVersion, pod *inventory.PodTemplate) *policy.CheckResult {
 	if lv.Level == api.LevelPrivileged || (c.lib.Level == api.LevelRestricted && lv.Level != api.LevelRestricted) {
@@ -87,20 +87,6 @@ func (c *Check) Evaluate(lv api.LevelVersion, pod *inventory.PodTemplate) *polic
 	vc := versionFor(c.lib, lv.Version)
 	if vc == nil {
 		return nil
-	}
-	if lv.Level == api.LevelRestricted && c.lib.Level == api.LevelBaseline {
-		for _, other := range c.all {
-			if other.Level != api.LevelRestricted {
-				continue
-			}
-			if ov := versionFor(other, lv.Version); ov != nil {
-				for _, id := range ov.OverrideCheckIDs {
-					if id == c.lib.ID {
-						return nil
-					}
-				}
-			}
-		}
 	}
 	r := vc.CheckPod(pod.Meta, pod.Spec)
 	if r.Allowed {
