@@ -23,6 +23,7 @@ unit:
 fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzParseDocuments$$' -fuzztime=$(FUZZTIME) ./pkg/source
 	$(GO) test -run='^$$' -fuzz='^FuzzImageRef$$' -fuzztime=$(FUZZTIME) ./pkg/imageref
+	$(GO) test -run='^$$' -fuzz='^FuzzLineScanner$$' -fuzztime=$(FUZZTIME) ./pkg/inventory
 
 # docs/checks.md is generated from the check registry.
 docs:

@@ -274,9 +274,6 @@ func writeDeployment(d *docWriter, ns, i int, name, team string) {
 	volumes := `      volumes:
         - name: tmp
           emptyDir: {}
-        - name: config
-          configMap:
-            name: ` + app + `-config
 `
 	if variant == insecure {
 		volumes += `        - name: host-logs
@@ -295,19 +292,8 @@ metadata:
     app: %s
     team: %s
     environment: %s
-    app.kubernetes.io/name: %s
-    app.kubernetes.io/part-of: %s
-  annotations:
-    deployment.kubernetes.io/revision: "%d"
-    owner: %s@example.com
 spec:
   replicas: %d
-  revisionHistoryLimit: 5
-  strategy:
-    type: RollingUpdate
-    rollingUpdate:
-      maxSurge: 1
-      maxUnavailable: 0
   selector:
     matchLabels:
       app: %s
@@ -315,14 +301,9 @@ spec:
     metadata:
       labels:
         app: %s
-        team: %s
-      annotations:
-        prometheus.io/scrape: "true"
-        prometheus.io/port: "9090"
     spec:
-%s      terminationGracePeriodSeconds: 30
-      containers:
-%s%s%s`, app, name, app, team, env(ns), app, team, 1+(ns*i)%9, team, replicas, app, app, team,
+%s      containers:
+%s%s%s`, app, name, app, team, env(ns), replicas, app, app,
 		podSpec, app1, app2, volumes)
 }
 
@@ -370,18 +351,10 @@ func container(ns, i, c int, name, image string, sec int) string {
               hostPort: 9100
 `
 	}
-	envs := fmt.Sprintf(`          env:
+	envs := `          env:
             - name: LOG_LEVEL
               value: info
-            - name: SERVICE_NAME
-              value: %s
-            - name: POD_NAMESPACE
-              valueFrom:
-                fieldRef:
-                  fieldPath: metadata.namespace
-            - name: CACHE_SIZE_MB
-              value: "%d"
-`, name, 64*(1+(ns+i+c)%4))
+`
 	switch {
 	case sec == secPrivileged:
 		envs += `            - name: DB_PASSWORD
@@ -412,29 +385,18 @@ func container(ns, i, c int, name, image string, sec int) string {
             httpGet:
               path: /healthz
               port: %d
-            initialDelaySeconds: 5
             periodSeconds: 10
-          livenessProbe:
-            httpGet:
-              path: /livez
-              port: %d
-            periodSeconds: 20
-`, port, port)
+`, port)
 	}
 	ports := ""
 	if sec != secWeakSidecar {
 		ports = fmt.Sprintf(`          ports:
-            - name: http
-              containerPort: %d
-              protocol: TCP
+            - containerPort: %d
 `, port)
 	}
 	mounts := `          volumeMounts:
             - name: tmp
               mountPath: /tmp
-            - name: config
-              mountPath: /etc/config
-              readOnly: true
 `
 	if sec == secPrivileged {
 		mounts += `            - name: host-logs
@@ -443,7 +405,6 @@ func container(ns, i, c int, name, image string, sec int) string {
 	}
 	return fmt.Sprintf(`        - name: %s
           image: %s
-          imagePullPolicy: IfNotPresent
 `, name, image) + ports + envs + resources + probes + secCtx + mounts
 }
 

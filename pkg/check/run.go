@@ -14,12 +14,16 @@ import (
 // computed once and by one goroutine.
 func (r *Registry) Run(ctx *Context) []finding.Finding {
 	objs := ctx.Inventory.Objects()
+	// Metadata is built once per check, not once per object.
 	var objectChecks []ObjectCheck
+	var objectMetas []*Meta
 	var invChecks []InventoryCheck
 	for _, c := range r.checks {
 		switch c := c.(type) {
 		case ObjectCheck:
+			m := c.Meta()
 			objectChecks = append(objectChecks, c)
+			objectMetas = append(objectMetas, &m)
 		case InventoryCheck:
 			invChecks = append(invChecks, c)
 		}
@@ -35,13 +39,13 @@ func (r *Registry) Run(ctx *Context) []finding.Finding {
 			for i := range next {
 				obj := objs[i]
 				var results []pending
-				for _, c := range objectChecks {
-					m := c.Meta()
+				for ci, c := range objectChecks {
+					m := objectMetas[ci]
 					c.CheckObject(ctx, obj, func(res Result) {
 						if res.Object == nil {
 							res.Object = obj
 						}
-						results = append(results, pending{meta: &m, res: res})
+						results = append(results, pending{meta: m, res: res})
 					})
 				}
 				perObject[i] = resolve(results)

@@ -45,31 +45,27 @@ func SplitFieldPath(path string) []string {
 	return segs
 }
 
-// PositionIndex resolves field paths of one source document to lines. It
-// parses the document once; build it only for objects that have findings and
-// drop it afterwards.
+// PositionIndex resolves field paths of one source document to lines. Build
+// it only for objects that have findings and drop it afterwards. It scans
+// block YAML by indentation and parses the document (once) only when the
+// scanner declines.
 type PositionIndex struct {
+	doc     []byte
+	scanner *lineScanner
 	root    *yaml.Node
+	parsed  bool
 	prefix  []string
 	docLine int
 	line    int
 }
 
-// NewPositionIndex parses the object's source document. It returns nil when
-// the object has no document text (for example live objects).
+// NewPositionIndex prepares the object's source document. It returns nil
+// when the object has no document text (for example live objects).
 func NewPositionIndex(s *Source) *PositionIndex {
 	if len(s.Doc) == 0 {
 		return nil
 	}
-	var n yaml.Node
-	if err := yaml.Unmarshal(s.Doc, &n); err != nil {
-		return nil
-	}
-	root := &n
-	if root.Kind == yaml.DocumentNode && len(root.Content) > 0 {
-		root = root.Content[0]
-	}
-	return &PositionIndex{root: root, prefix: s.PathPrefix, docLine: s.DocLine, line: s.Line}
+	return &PositionIndex{doc: s.Doc, scanner: newLineScanner(s.Doc), prefix: s.PathPrefix, docLine: s.DocLine, line: s.Line}
 }
 
 // Line returns the line of the deepest node along the field path that exists
@@ -79,8 +75,31 @@ func (p *PositionIndex) Line(field string) int {
 	if p == nil {
 		return 0
 	}
-	n := p.root
 	segs := append(append([]string{}, p.prefix...), SplitFieldPath(field)...)
+	if p.scanner != nil {
+		if l, ok := p.scanner.line(segs); ok {
+			return l + p.docLine - 1
+		}
+	}
+	return p.parsedLine(segs)
+}
+
+// parsedLine answers with the YAML parser.
+func (p *PositionIndex) parsedLine(segs []string) int {
+	if !p.parsed {
+		p.parsed = true
+		var n yaml.Node
+		if err := yaml.Unmarshal(p.doc, &n); err == nil {
+			p.root = &n
+			if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+				p.root = n.Content[0]
+			}
+		}
+	}
+	if p.root == nil {
+		return p.line
+	}
+	n := p.root
 	best := n.Line
 	for _, seg := range segs {
 		n = child(n, seg)

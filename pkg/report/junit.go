@@ -71,7 +71,7 @@ func JUnit(w io.Writer, rep *finding.Report) error {
 		}
 		p := &junitProblem{Message: f.Message, Type: f.Severity.String(), Text: text}
 		if f.Suppressed != nil {
-			c.Skipped = &junitProblem{Message: "suppressed: " + f.Suppressed.Reason}
+			c.Skipped = &junitProblem{Message: suppressedNote(f.Suppressed)}
 			s.Skipped++
 		} else {
 			c.Failure = p

@@ -54,6 +54,11 @@ func JSON(w io.Writer, rep *finding.Report) error {
 	if out.Skipped == nil {
 		out.Skipped = []finding.Skipped{}
 	}
+	// A report that was never summarized would print "bySeverity": null,
+	// which readers of the documented shape do not expect.
+	if out.Summary.BySeverity == nil {
+		out.Summary.BySeverity = map[string]int{}
+	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
@@ -66,4 +71,14 @@ func ruleMeta(rules []check.Meta, f *finding.Finding) check.Meta {
 		return rules[i]
 	}
 	return check.Meta{ID: f.CheckID, Title: f.Title, Severity: f.Severity, Category: f.Category, Remediation: f.Remediation, Controls: f.Controls}
+}
+
+// suppressedNote says how and why a finding is suppressed; the kind is
+// always there so that a suppression without a reason still reads well.
+func suppressedNote(s *finding.Suppression) string {
+	note := "suppressed by " + s.Kind
+	if s.Reason != "" {
+		note += ": " + s.Reason
+	}
+	return note
 }

@@ -5,7 +5,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"io"
+	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/rampart-k8s/rampart/pkg/check"
@@ -133,7 +135,7 @@ func sarifRuleFor(m check.Meta) sarifRule {
 		Help:                 sarifText{Text: help, Markdown: md},
 		DefaultConfiguration: sarifConfig{Level: sarifLevel(m.Severity)},
 		Properties: map[string]any{
-			"tags":              append([]string{"security", string(m.Category)}, m.Controls...),
+			"tags":              uniqueTags(append([]string{"security", string(m.Category)}, m.Controls...)),
 			"security-severity": securitySeverity(m.Severity),
 			"precision":         "high",
 		},
@@ -159,14 +161,33 @@ func ruleName(id string) string {
 }
 
 // sarifURI turns a file path into a relative URI with forward slashes, the
-// form code scanning matches against the repository.
+// form code scanning matches against the repository. The path is
+// percent-encoded because SARIF requires a valid URI reference: a space,
+// "#" or "%" in a file name would otherwise break the URI or change its
+// meaning, and a colon in the first segment would read as a scheme.
 func sarifURI(file string) string {
 	p := filepath.ToSlash(filepath.Clean(file))
 	p = strings.TrimPrefix(p, "./")
 	if filepath.IsAbs(file) {
-		return "file://" + p
+		// file:///C:/x on Windows needs the slash before the drive letter.
+		if !strings.HasPrefix(p, "/") {
+			p = "/" + p
+		}
+		return (&url.URL{Scheme: "file", Path: p}).String()
 	}
-	return p
+	return (&url.URL{Path: p}).String()
+}
+
+// uniqueTags keeps the first of each tag: SARIF's property bag requires
+// distinct tags, and a control may be listed twice or equal the category.
+func uniqueTags(tags []string) []string {
+	out := make([]string, 0, len(tags))
+	for _, t := range tags {
+		if !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // SARIF writes the report as SARIF 2.1.0 with one rule per check.

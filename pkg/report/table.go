@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/rampart-k8s/rampart/pkg/finding"
 )
@@ -55,17 +56,32 @@ func Table(w io.Writer, rep *finding.Report, opts Options) error {
 		g.items = append(g.items, f)
 	}
 	for _, g := range groups {
-		bw.printf("%s\n", bold(opts.Color, g.head))
+		// A header too long for the width (deep chart paths, long names)
+		// puts the file on its own indented line rather than overflowing.
+		if visibleLen(g.head) <= width {
+			bw.printf("%s\n", bold(opts.Color, g.head))
+		} else {
+			resource, file, _ := strings.Cut(g.head, "  ")
+			for _, l := range wrap(resource, width) {
+				bw.printf("%s\n", bold(opts.Color, l))
+			}
+			for _, l := range wrap(file, width-2) {
+				bw.printf("  %s\n", l)
+			}
+		}
 		for _, f := range g.items {
 			line := ""
 			if f.Location.Line > 0 {
 				line = fmt.Sprintf("line %d", f.Location.Line)
 			}
 			sev := strings.ToUpper(f.Severity.String())
-			bw.printf("  %s %-36s %s\n", paint(f.Severity, fmt.Sprintf("%-8s", sev)), f.CheckID, line)
+			// Trimmed so that a finding without a line (a live resource)
+			// does not end in the padding meant to align the line column.
+			head := fmt.Sprintf("  %s %-36s %s", paint(f.Severity, fmt.Sprintf("%-8s", sev)), f.CheckID, line)
+			bw.printf("%s\n", strings.TrimRight(head, " "))
 			msg := f.Message
 			if f.Suppressed != nil {
-				msg = "(suppressed: " + f.Suppressed.Reason + ") " + msg
+				msg = "(" + suppressedNote(f.Suppressed) + ") " + msg
 			}
 			for _, l := range wrap(msg, width-13) {
 				bw.printf("           %s\n", l)
@@ -74,13 +90,13 @@ func Table(w io.Writer, rep *finding.Report, opts Options) error {
 		bw.printf("\n")
 	}
 	for _, e := range rep.Errors {
-		bw.printf("%s %s\n", paint(finding.SeverityHigh, "ERROR"), e.Error())
+		bw.hanging(paint(finding.SeverityHigh, "ERROR")+" "+e.Error(), width)
 	}
 	for _, s := range rep.Skipped {
-		bw.printf("SKIPPED %s %s: %s\n", s.CheckID, s.Resource, s.Reason)
+		bw.hanging(fmt.Sprintf("SKIPPED %s %s: %s", s.CheckID, s.Resource, s.Reason), width)
 	}
 	for _, s := range rep.Warnings {
-		bw.printf("WARNING %s\n", s)
+		bw.hanging("WARNING "+s, width)
 	}
 	sum := rep.Summary
 	var parts []string
@@ -93,8 +109,10 @@ func Table(w io.Writer, rep *finding.Report, opts Options) error {
 	if len(parts) > 0 {
 		counts = strings.Join(parts, ", ")
 	}
-	bw.printf("%d objects scanned: %d findings (%s), %d suppressed, %d input errors, %d skipped\n",
-		sum.Objects, sum.Findings, counts, sum.Suppressed, sum.Errors, sum.Skipped)
+	// With every severity present the summary runs past 100 columns, so it
+	// wraps like everything else.
+	bw.hanging(fmt.Sprintf("%d objects scanned: %d findings (%s), %d suppressed, %d input errors, %d skipped",
+		sum.Objects, sum.Findings, counts, sum.Suppressed, sum.Errors, sum.Skipped), width)
 	if sum.Failed {
 		bw.printf("FAILED: findings at or above %s\n", sum.FailOn)
 	}
@@ -108,27 +126,89 @@ func bold(color bool, s string) string {
 	return s
 }
 
-// wrap breaks text into lines of at most width runes at spaces.
+// wrap breaks text into lines of at most width visible runes at spaces.
+// Widths count runes, not bytes, and skip ANSI escapes, so that non-ASCII
+// and coloured text do not wrap early; a word longer than the width (an
+// image digest, a long path) is cut, since it would overflow otherwise.
 func wrap(s string, width int) []string {
 	if width < 20 {
 		width = 20
 	}
 	var lines []string
 	var cur strings.Builder
+	n := 0
 	for _, word := range strings.Fields(s) {
-		if cur.Len() > 0 && cur.Len()+1+len(word) > width {
+		wn := visibleLen(word)
+		if n > 0 && n+1+wn > width {
 			lines = append(lines, cur.String())
 			cur.Reset()
+			n = 0
 		}
-		if cur.Len() > 0 {
+		for n == 0 && wn > width {
+			head, rest := cutVisible(word, width)
+			lines = append(lines, head)
+			word, wn = rest, visibleLen(rest)
+		}
+		if wn == 0 {
+			continue
+		}
+		if n > 0 {
 			cur.WriteByte(' ')
+			n++
 		}
 		cur.WriteString(word)
+		n += wn
 	}
 	if cur.Len() > 0 {
 		lines = append(lines, cur.String())
 	}
 	return lines
+}
+
+// visibleLen counts the runes a terminal shows, leaving out ANSI escapes.
+func visibleLen(s string) int {
+	n := 0
+	for i := 0; i < len(s); {
+		if j := escapeEnd(s, i); j > i {
+			i = j
+			continue
+		}
+		_, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		n++
+	}
+	return n
+}
+
+// cutVisible splits s after width visible runes, keeping escapes whole.
+func cutVisible(s string, width int) (head, rest string) {
+	n := 0
+	for i := 0; i < len(s); {
+		if j := escapeEnd(s, i); j > i {
+			i = j
+			continue
+		}
+		if n == width {
+			return s[:i], s[i:]
+		}
+		_, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		n++
+	}
+	return s, ""
+}
+
+// escapeEnd returns the end of the ANSI CSI sequence starting at i, or i.
+func escapeEnd(s string, i int) int {
+	if !strings.HasPrefix(s[i:], "\x1b[") {
+		return i
+	}
+	for j := i + 2; j < len(s); j++ {
+		if s[j] >= 0x40 && s[j] <= 0x7e {
+			return j + 1
+		}
+	}
+	return len(s)
 }
 
 type errWriter struct {
@@ -139,5 +219,17 @@ type errWriter struct {
 func (e *errWriter) printf(format string, a ...any) {
 	if e.err == nil {
 		_, e.err = fmt.Fprintf(e.w, format, a...)
+	}
+}
+
+// hanging prints text wrapped to the width with continuation lines
+// indented, so that a long error or warning stays readable as one entry.
+func (e *errWriter) hanging(text string, width int) {
+	const indent = "    "
+	for i, l := range wrap(text, width-len(indent)) {
+		if i > 0 {
+			l = indent + l
+		}
+		e.printf("%s\n", l)
 	}
 }

@@ -7,6 +7,7 @@ package pss
 import (
 	"regexp"
 	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/rampart-k8s/rampart/pkg/check"
@@ -106,8 +107,25 @@ func versionFor(c policy.Check, v api.Version) *policy.VersionedCheck {
 	return found
 }
 
-// LevelVersion reads the configured level and version.
+type levelVersionResult struct {
+	lv  api.LevelVersion
+	err error
+}
+
+var levelVersions sync.Map // *config.Config -> levelVersionResult
+
+// LevelVersion reads the configured level and version (parsed once per configuration).
 func LevelVersion(ctx *check.Context) (api.LevelVersion, error) {
+	if v, ok := levelVersions.Load(ctx.Config); ok {
+		r := v.(levelVersionResult)
+		return r.lv, r.err
+	}
+	lv, err := parseLevelVersion(ctx)
+	levelVersions.Store(ctx.Config, levelVersionResult{lv, err})
+	return lv, err
+}
+
+func parseLevelVersion(ctx *check.Context) (api.LevelVersion, error) {
 	lv := api.LevelVersion{Level: api.LevelRestricted, Version: api.LatestVersion()}
 	if ctx.Config == nil {
 		return lv, nil
