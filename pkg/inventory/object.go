@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/rampart-k8s/rampart/pkg/finding"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 )
@@ -19,8 +21,11 @@ type Object struct {
 	Name       string
 	UID        string
 
-	// Raw is the object as written, decoded from YAML or JSON with JSON-like
-	// types (map[string]any, []any, string, int64, float64, bool, nil).
+	// Raw is the object as written, with JSON-like types (map[string]any,
+	// []any, string, int64, float64, bool, nil), for kinds that have no
+	// built-in type (custom resources). Objects decoded into Typed do not
+	// keep it: the typed form is all checks read, and holding both would
+	// double the inventory's memory.
 	Raw map[string]any
 	// Typed is the object decoded into its k8s.io/api type, nil when the kind
 	// is not a built-in one or the document could not be decoded.
@@ -48,7 +53,8 @@ func (o *Object) Resource() finding.Resource {
 // Ref is kind/namespace/name, for messages and sorting.
 func (o *Object) Ref() string { return o.Resource().String() }
 
-// Metadata returns the raw metadata map (never nil).
+// Metadata returns the raw metadata map of an object kept in raw form
+// (never nil).
 func (o *Object) Metadata() map[string]any {
 	if m, ok := o.Raw["metadata"].(map[string]any); ok {
 		return m
@@ -56,11 +62,33 @@ func (o *Object) Metadata() map[string]any {
 	return map[string]any{}
 }
 
-// Labels returns the object's labels as strings; non-string values are skipped.
-func (o *Object) Labels() map[string]string { return stringMap(o.Metadata()["labels"]) }
+// typedMeta is the object's metadata when it was decoded into its type.
+func (o *Object) typedMeta() metav1.Object {
+	if o.Typed == nil {
+		return nil
+	}
+	m, err := meta.Accessor(o.Typed)
+	if err != nil {
+		return nil
+	}
+	return m
+}
 
-// Annotations returns the object's annotations as strings.
-func (o *Object) Annotations() map[string]string { return stringMap(o.Metadata()["annotations"]) }
+// Labels returns the object's labels; non-string values are skipped.
+func (o *Object) Labels() map[string]string {
+	if m := o.typedMeta(); m != nil {
+		return m.GetLabels()
+	}
+	return stringMap(o.Metadata()["labels"])
+}
+
+// Annotations returns the object's annotations.
+func (o *Object) Annotations() map[string]string {
+	if m := o.typedMeta(); m != nil {
+		return m.GetAnnotations()
+	}
+	return stringMap(o.Metadata()["annotations"])
+}
 
 func stringMap(v any) map[string]string {
 	m, ok := v.(map[string]any)

@@ -3,10 +3,14 @@
 package report
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
+	"runtime"
 	"slices"
+	"sync"
 
 	"github.com/rampart-k8s/rampart/pkg/check"
 	"github.com/rampart-k8s/rampart/pkg/finding"
@@ -59,10 +63,90 @@ func JSON(w io.Writer, rep *finding.Report) error {
 	if out.Summary.BySeverity == nil {
 		out.Summary.BySeverity = map[string]int{}
 	}
-	enc := json.NewEncoder(w)
+	// The findings are most of the output: encode them on every core into
+	// separate buffers and splice them into the rest of the report, instead
+	// of building one document of tens of megabytes, then an indented copy.
+	findings := out.Findings
+	out.Findings = []finding.Finding{}
+	var head bytes.Buffer
+	enc := json.NewEncoder(&head)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(out)
+	if err := enc.Encode(out); err != nil {
+		return err
+	}
+	const placeholder = "\n  \"findings\": [],\n"
+	pre, post, ok := bytes.Cut(head.Bytes(), []byte(placeholder))
+	if !ok || len(findings) == 0 {
+		out.Findings = findings
+		_, err := w.Write(head.Bytes())
+		return err
+	}
+	chunks, err := encodeFindings(findings)
+	if err != nil {
+		return err
+	}
+	// A bufio.Writer keeps its first error and Flush returns it, so the
+	// writes' own results carry nothing more.
+	bw := bufio.NewWriterSize(w, 1<<16)
+	_, _ = bw.Write(pre)
+	_, _ = bw.WriteString("\n  \"findings\": [\n")
+	for i, c := range chunks {
+		if i > 0 {
+			_, _ = bw.WriteString(",\n")
+		}
+		_, _ = bw.Write(c)
+	}
+	_, _ = bw.WriteString("\n  ],\n")
+	_, _ = bw.Write(post)
+	return bw.Flush()
+}
+
+// encodeFindings encodes findings as the members of an array indented two
+// levels deep, split across cores; each chunk holds whole findings joined
+// by ",\n".
+func encodeFindings(findings []finding.Finding) ([][]byte, error) {
+	workers := min(runtime.GOMAXPROCS(0), (len(findings)+999)/1000)
+	chunks := make([][]byte, workers)
+	errs := make([]error, workers)
+	size := (len(findings) + workers - 1) / workers
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		lo, hi := w*size, min((w+1)*size, len(findings))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var buf bytes.Buffer
+			enc := json.NewEncoder(&buf)
+			enc.SetIndent("    ", "  ")
+			enc.SetEscapeHTML(false)
+			for i := lo; i < hi; i++ {
+				if i > lo {
+					buf.WriteString(",\n")
+				}
+				buf.WriteString("    ")
+				if err := enc.Encode(&findings[i]); err != nil {
+					errs[w] = err
+					return
+				}
+				buf.Truncate(buf.Len() - 1) // the encoder's newline
+			}
+			chunks[w] = buf.Bytes()
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	var out [][]byte
+	for _, c := range chunks {
+		if len(c) > 0 {
+			out = append(out, c)
+		}
+	}
+	return out, nil
 }
 
 // ruleMeta finds a check's metadata, falling back to what the finding carries.

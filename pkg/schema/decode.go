@@ -8,15 +8,15 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"math"
 	"reflect"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/rampart-k8s/rampart/pkg/inventory"
+	"github.com/rampart-k8s/rampart/pkg/yamlconv"
+	yaml "go.yaml.in/yaml/v3"
 	k8sschema "k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/kubernetes/scheme"
 )
@@ -24,26 +24,39 @@ import (
 // Scheme is the set of built-in types rampart decodes into.
 var Scheme = scheme.Scheme
 
-// Decode fills obj.Typed from obj.Raw when the kind is a built-in one and
-// records obj.FieldIssues. Fields with problems are left out of Typed, so
-// the rest of the object is still checked.
-func Decode(obj *inventory.Object) {
+// Recognizes reports whether apiVersion/kind is a built-in type that Decode fills.
+func Recognizes(apiVersion, kind string) bool {
+	return Scheme.Recognizes(k8sschema.FromAPIVersionAndKind(apiVersion, kind))
+}
+
+// Decode fills obj.Typed straight from the parsed YAML node, without an
+// intermediate map, and records obj.FieldIssues. Fields with problems are
+// left out of Typed, so the rest of the object is still checked. Every node
+// visited is charged to conv's budget, so aliases cannot blow it up. It
+// returns an error only when the budget is exhausted.
+func Decode(obj *inventory.Object, n *yaml.Node, conv *yamlconv.Converter) error {
 	gvk := obj.GVK()
 	if !Scheme.Recognizes(gvk) {
-		return
+		return nil
 	}
 	typed, err := Scheme.New(gvk)
 	if err != nil {
-		return
+		return nil
 	}
-	d := decoder{}
-	d.value(reflect.ValueOf(obj.Raw), reflect.ValueOf(typed).Elem(), reflect.TypeOf(typed).Elem())
+	d := decoder{conv: conv}
+	d.value(n, reflect.ValueOf(typed).Elem(), reflect.TypeOf(typed).Elem(), 0)
+	if d.err != nil {
+		return d.err
+	}
 	obj.Typed = typed
 	obj.FieldIssues = d.issues
 	applyDefaults(obj)
+	return nil
 }
 
 type decoder struct {
+	conv   *yamlconv.Converter
+	err    error    // budget exhausted: stop
 	path   []string // segments; indexes as "[3]"
 	issues []inventory.FieldIssue
 }
@@ -76,23 +89,16 @@ var (
 	bytesType       = reflect.TypeFor[[]byte]()
 )
 
-// jsonKind names a raw value's JSON type for messages; values are never printed.
-func jsonKind(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case string:
-		return "string"
-	case bool:
-		return "boolean"
-	case int64, int, float64:
-		return "number"
-	case map[string]any:
+// nodeKind names a node's JSON type for messages; values are never printed.
+func nodeKind(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
 		return "object"
-	case []any:
+	case yaml.SequenceNode:
 		return "array"
 	}
-	return fmt.Sprintf("%T", v)
+	v, _ := yamlconv.Scalar(n)
+	return yamlconv.Kind(v)
 }
 
 func typeName(t reflect.Type) string {
@@ -122,19 +128,79 @@ func typeName(t reflect.Type) string {
 	return t.String()
 }
 
-// value decodes src into dst (settable, of type t). It reports and skips
-// values that do not fit.
-func (d *decoder) value(src reflect.Value, dst reflect.Value, t reflect.Type) {
-	if src.Kind() == reflect.Interface {
-		src = src.Elem()
+// pair is one mapping entry.
+type pair struct{ key, value *yaml.Node }
+
+// pairs lists a mapping's entries in document order, applying "<<" merge
+// keys the way YAML does (explicit keys win over merged ones).
+func (d *decoder) pairs(n *yaml.Node) []pair {
+	out := make([]pair, 0, len(n.Content)/2)
+	var merged []*yaml.Node
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if k.Kind == yaml.ScalarNode && k.Value == "<<" && k.ShortTag() == "!!merge" {
+			merged = append(merged, v)
+			continue
+		}
+		out = append(out, pair{k, v})
 	}
-	if !src.IsValid() { // JSON null leaves the zero value, as encoding/json does
+	for _, m := range merged {
+		srcs := []*yaml.Node{m}
+		if deref(m).Kind == yaml.SequenceNode {
+			srcs = deref(m).Content
+		}
+		for _, src := range srcs {
+			src = deref(src)
+			if src.Kind != yaml.MappingNode {
+				continue
+			}
+			for _, p := range d.pairs(src) {
+				if !slicesContainsKey(out, p.key.Value) {
+					out = append(out, p)
+				}
+			}
+		}
+	}
+	return out
+}
+
+func slicesContainsKey(ps []pair, k string) bool {
+	for _, p := range ps {
+		if p.key.Value == k {
+			return true
+		}
+	}
+	return false
+}
+
+func deref(n *yaml.Node) *yaml.Node {
+	for i := 0; n.Kind == yaml.AliasNode && n.Alias != nil && i < 100; i++ {
+		n = n.Alias
+	}
+	return n
+}
+
+// value decodes node n into dst (settable, of type t), reporting and
+// skipping values that do not fit.
+func (d *decoder) value(n *yaml.Node, dst reflect.Value, t reflect.Type, depth int) {
+	if d.err != nil {
 		return
 	}
-	raw := src.Interface()
+	if d.err = d.conv.Spend(n, 1); d.err != nil {
+		return
+	}
+	n = deref(n)
+	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" {
+		return // null leaves the zero value, as encoding/json does
+	}
 	// Types with their own JSON form (Quantity, Time, IntOrString, RawExtension, ...).
-	if t.Kind() != reflect.Pointer && t.Kind() != reflect.Interface && reflect.PointerTo(t).Implements(unmarshalerType) {
-		b, err := json.Marshal(raw)
+	if hasOwnJSON(t) {
+		v, err := d.conv.Value(n, depth)
+		if err != nil {
+			d.err = err
+			return
+		}
+		b, err := json.Marshal(v)
 		if err == nil {
 			err = dst.Addr().Interface().(json.Unmarshaler).UnmarshalJSON(b)
 		}
@@ -147,36 +213,42 @@ func (d *decoder) value(src reflect.Value, dst reflect.Value, t reflect.Type) {
 	case reflect.Pointer:
 		elem := reflect.New(t.Elem())
 		before := len(d.issues)
-		d.value(src, elem.Elem(), t.Elem())
+		d.value(n, elem.Elem(), t.Elem(), depth)
 		if len(d.issues) == before || t.Elem().Kind() == reflect.Struct {
 			dst.Set(elem)
 		}
 	case reflect.Struct:
-		m, ok := raw.(map[string]any)
-		if !ok {
-			d.invalid(fmt.Sprintf("expected %s (an object), got %s", typeName(t), jsonKind(raw)))
+		if n.Kind != yaml.MappingNode {
+			d.invalid(fmt.Sprintf("expected %s (an object), got %s", typeName(t), nodeKind(n)))
 			return
 		}
 		fields := fieldsOf(t)
-		for _, k := range sortedKeys(m) {
+		seen := make(map[string]bool, len(n.Content)/2)
+		for _, p := range d.pairs(n) {
+			k := p.key.Value
 			d.push(k)
 			f, ok := fields.byName[k]
-			if !ok {
+			switch {
+			case p.key.Kind != yaml.ScalarNode:
+				d.invalid("mapping key is not a string")
+			case !ok:
 				d.issues = append(d.issues, inventory.FieldIssue{Unknown: true, Path: joinPath(d.path),
 					Parent: joinPath(d.path[:len(d.path)-1]), ParentType: t.Name(), Field: k,
 					Message: fmt.Sprintf("unknown field %q", k)})
-				d.pop()
-				continue
+			case seen[k]:
+				d.invalid(fmt.Sprintf("field %q is given twice; the API server rejects the object", k))
+			default:
+				seen[k] = true
+				d.value(p.value, dst.FieldByIndex(f.index), f.typ, depth+1)
 			}
-			fv := dst.FieldByIndex(f.index)
-			d.value(reflect.ValueOf(m[k]), fv, f.typ)
 			d.pop()
 		}
 	case reflect.Slice:
 		if t == bytesType {
-			s, ok := raw.(string)
-			if !ok {
-				d.invalid("expected a base64 string, got " + jsonKind(raw))
+			v, _ := yamlconv.Scalar(n)
+			s, ok := v.(string)
+			if n.Kind != yaml.ScalarNode || !ok {
+				d.invalid("expected a base64 string, got " + nodeKind(n))
 				return
 			}
 			b, err := base64.StdEncoding.DecodeString(s)
@@ -187,78 +259,110 @@ func (d *decoder) value(src reflect.Value, dst reflect.Value, t reflect.Type) {
 			dst.SetBytes(b)
 			return
 		}
-		arr, ok := raw.([]any)
-		if !ok {
-			d.invalid(fmt.Sprintf("expected an array of %s, got %s", typeName(t.Elem()), jsonKind(raw)))
+		if n.Kind != yaml.SequenceNode {
+			d.invalid(fmt.Sprintf("expected an array of %s, got %s", typeName(t.Elem()), nodeKind(n)))
 			return
 		}
-		out := reflect.MakeSlice(t, len(arr), len(arr))
-		for i, e := range arr {
+		out := reflect.MakeSlice(t, len(n.Content), len(n.Content))
+		for i, e := range n.Content {
 			d.push("[" + strconv.Itoa(i) + "]")
-			d.value(reflect.ValueOf(e), out.Index(i), t.Elem())
+			d.value(e, out.Index(i), t.Elem(), depth+1)
 			d.pop()
 		}
 		dst.Set(out)
 	case reflect.Map:
-		m, ok := raw.(map[string]any)
-		if !ok {
-			d.invalid(fmt.Sprintf("expected an object, got %s", jsonKind(raw)))
+		if n.Kind != yaml.MappingNode {
+			d.invalid(fmt.Sprintf("expected an object, got %s", nodeKind(n)))
 			return
 		}
-		out := reflect.MakeMapWithSize(t, len(m))
-		for _, k := range sortedKeys(m) {
-			d.push(k)
+		ps := d.pairs(n)
+		out := reflect.MakeMapWithSize(t, len(ps))
+		for _, p := range ps {
+			d.push(p.key.Value)
 			ev := reflect.New(t.Elem()).Elem()
 			before := len(d.issues)
-			d.value(reflect.ValueOf(m[k]), ev, t.Elem())
+			d.value(p.value, ev, t.Elem(), depth+1)
 			if len(d.issues) == before {
-				out.SetMapIndex(reflect.ValueOf(k).Convert(t.Key()), ev)
+				out.SetMapIndex(reflect.ValueOf(p.key.Value).Convert(t.Key()), ev)
 			}
 			d.pop()
 		}
 		dst.Set(out)
 	case reflect.Interface:
-		dst.Set(reflect.ValueOf(raw))
+		v, err := d.conv.Value(n, depth)
+		if err != nil {
+			d.err = err
+			return
+		}
+		if v != nil {
+			dst.Set(reflect.ValueOf(v))
+		}
+	default:
+		d.scalarValue(n, dst, t)
+	}
+}
+
+// scalarValue decodes strings, booleans and numbers.
+func (d *decoder) scalarValue(n *yaml.Node, dst reflect.Value, t reflect.Type) {
+	var raw any
+	if n.Kind == yaml.ScalarNode {
+		raw, _ = yamlconv.Scalar(n)
+	}
+	got := nodeKind(n)
+	switch t.Kind() {
 	case reflect.String:
 		s, ok := raw.(string)
 		if !ok {
-			d.invalid(fmt.Sprintf("expected a string, got %s", jsonKind(raw)))
+			d.invalid(fmt.Sprintf("expected a string, got %s", got))
 			return
 		}
 		dst.SetString(s)
 	case reflect.Bool:
 		b, ok := raw.(bool)
 		if !ok {
-			d.invalid(fmt.Sprintf("expected a boolean (true or false), got %s", jsonKind(raw)))
+			d.invalid(fmt.Sprintf("expected a boolean (true or false), got %s", got))
 			return
 		}
 		dst.SetBool(b)
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		n, ok := asInt(raw)
-		if !ok || dst.OverflowInt(n) {
-			d.invalid(fmt.Sprintf("expected an integer, got %s", jsonKind(raw)))
+		v, ok := asInt(raw)
+		if !ok || dst.OverflowInt(v) {
+			d.invalid(fmt.Sprintf("expected an integer, got %s", got))
 			return
 		}
-		dst.SetInt(n)
+		dst.SetInt(v)
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		n, ok := asInt(raw)
-		if !ok || n < 0 || dst.OverflowUint(uint64(n)) {
-			d.invalid(fmt.Sprintf("expected a non-negative integer, got %s", jsonKind(raw)))
+		v, ok := asInt(raw)
+		if !ok || v < 0 || dst.OverflowUint(uint64(v)) {
+			d.invalid(fmt.Sprintf("expected a non-negative integer, got %s", got))
 			return
 		}
-		dst.SetUint(uint64(n))
+		dst.SetUint(uint64(v))
 	case reflect.Float32, reflect.Float64:
-		switch n := raw.(type) {
+		switch v := raw.(type) {
 		case float64:
-			dst.SetFloat(n)
+			dst.SetFloat(v)
 		case int64:
-			dst.SetFloat(float64(n))
+			dst.SetFloat(float64(v))
 		default:
-			d.invalid(fmt.Sprintf("expected a number, got %s", jsonKind(raw)))
+			d.invalid(fmt.Sprintf("expected a number, got %s", got))
 		}
 	default:
 		d.invalid("unsupported type " + t.String())
 	}
+}
+
+var ownJSONCache sync.Map // reflect.Type -> bool
+
+// hasOwnJSON reports whether a (non-pointer) type decodes itself from JSON;
+// cached because the question is asked for every value.
+func hasOwnJSON(t reflect.Type) bool {
+	if v, ok := ownJSONCache.Load(t); ok {
+		return v.(bool)
+	}
+	own := t.Kind() != reflect.Pointer && t.Kind() != reflect.Interface && reflect.PointerTo(t).Implements(unmarshalerType)
+	ownJSONCache.Store(t, own)
+	return own
 }
 
 func asInt(v any) (int64, bool) {
@@ -282,11 +386,6 @@ func cleanErr(err error) string {
 		s = s[:i]
 	}
 	return s
-}
-
-// sortedKeys keeps issue order deterministic; maps of a manifest are small.
-func sortedKeys(m map[string]any) []string {
-	return slices.Sorted(maps.Keys(m))
 }
 
 type fieldInfo struct {

@@ -33,7 +33,7 @@ func pathsOf(root reflect.Type) fieldPaths {
 		if t.Kind() == reflect.Map {
 			return
 		}
-		if t.Kind() != reflect.Struct || depth > maxSchemaDepth || slices.Contains(seen, t) || reflect.PointerTo(t).Implements(unmarshalerType) {
+		if t.Kind() != reflect.Struct || depth > maxSchemaDepth || slices.Contains(seen, t) || hasOwnJSON(t) {
 			return
 		}
 		seen = append(seen, t)

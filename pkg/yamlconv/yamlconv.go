@@ -1,0 +1,214 @@
+// Package yamlconv turns parsed YAML trees into the JSON-like values the API
+// server sees after its YAML-to-JSON step, with bounds on alias expansion
+// and nesting so that hostile documents cannot exhaust memory.
+package yamlconv
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	yaml "go.yaml.in/yaml/v3"
+)
+
+// Converter turns a parsed YAML tree into JSON-like Go values. It counts
+// every value it produces so that aliases cannot expand a small document
+// into a huge one (the "billion laughs" attack), and it bounds nesting.
+// One Converter serves one document: the budget is shared by all calls.
+type Converter struct {
+	// Budget is how many values may still be produced.
+	Budget int
+	// MaxDepth bounds nesting.
+	MaxDepth int
+	// ErrLine is the document line of the last error.
+	ErrLine int
+}
+
+// ErrBudget is returned when aliases expand a document beyond its budget.
+var ErrBudget = errors.New("document expands to too many values through YAML aliases (a YAML bomb?)")
+
+// Value converts a node (and everything below it) at a nesting depth.
+func (c *Converter) Value(n *yaml.Node, depth int) (any, error) {
+	return c.convert(n, depth)
+}
+
+// Spend charges the budget for n values (for callers that walk nodes
+// themselves) and reports whether it still holds.
+func (c *Converter) Spend(n *yaml.Node, values int) error {
+	c.Budget -= values
+	if c.Budget < 0 {
+		c.ErrLine = n.Line
+		return ErrBudget
+	}
+	return nil
+}
+
+func (c *Converter) convert(n *yaml.Node, depth int) (any, error) {
+	c.Budget--
+	if c.Budget < 0 {
+		c.ErrLine = n.Line
+		return nil, ErrBudget
+	}
+	if depth > c.MaxDepth {
+		c.ErrLine = n.Line
+		return nil, fmt.Errorf("document nests deeper than %d levels", c.MaxDepth)
+	}
+	switch n.Kind {
+	case yaml.DocumentNode:
+		if len(n.Content) == 0 {
+			return nil, nil
+		}
+		return c.convert(n.Content[0], depth)
+	case yaml.AliasNode:
+		if n.Alias == nil {
+			return nil, nil
+		}
+		return c.convert(n.Alias, depth+1)
+	case yaml.MappingNode:
+		m := make(map[string]any, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if k.Kind == yaml.ScalarNode && k.Value == "<<" && k.ShortTag() == "!!merge" {
+				if err := c.merge(m, v, depth); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			key, err := c.key(k)
+			if err != nil {
+				return nil, err
+			}
+			val, err := c.convert(v, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			m[key] = val
+		}
+		return m, nil
+	case yaml.SequenceNode:
+		s := make([]any, 0, len(n.Content))
+		for _, e := range n.Content {
+			v, err := c.convert(e, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			s = append(s, v)
+		}
+		return s, nil
+	case yaml.ScalarNode:
+		return scalar(n)
+	}
+	return nil, nil
+}
+
+// merge applies a "<<" merge key: explicit keys win over merged ones.
+func (c *Converter) merge(m map[string]any, v *yaml.Node, depth int) error {
+	var sources []*yaml.Node
+	if v.Kind == yaml.SequenceNode {
+		sources = v.Content
+	} else {
+		sources = []*yaml.Node{v}
+	}
+	for _, s := range sources {
+		mv, err := c.convert(s, depth+1)
+		if err != nil {
+			return err
+		}
+		mm, ok := mv.(map[string]any)
+		if !ok {
+			c.ErrLine = s.Line
+			return errors.New("merge key << needs a mapping")
+		}
+		for k, val := range mm {
+			if _, exists := m[k]; !exists {
+				m[k] = val
+			}
+		}
+	}
+	return nil
+}
+
+func (c *Converter) key(k *yaml.Node) (string, error) {
+	for k.Kind == yaml.AliasNode && k.Alias != nil {
+		k = k.Alias
+	}
+	if k.Kind != yaml.ScalarNode {
+		c.ErrLine = k.Line
+		return "", errors.New("mapping key is not a scalar")
+	}
+	// JSON object keys are strings; YAML 1.1-style keys such as "on" or 1 become their text.
+	return k.Value, nil
+}
+
+// Scalar resolves a scalar node into int64, float64, bool, string or nil.
+func Scalar(n *yaml.Node) (any, error) { return scalar(n) }
+
+// scalar resolves a scalar as YAML 1.2's core schema does (yaml.v3's rules),
+// into the JSON types Kubernetes uses: int64, float64, bool, string, nil.
+func scalar(n *yaml.Node) (any, error) {
+	switch n.ShortTag() {
+	case "!!null":
+		return nil, nil
+	case "!!bool":
+		switch strings.ToLower(n.Value) {
+		case "true":
+			return true, nil
+		case "false":
+			return false, nil
+		}
+		return n.Value, nil
+	case "!!int":
+		s := strings.ReplaceAll(n.Value, "_", "")
+		if v, err := strconv.ParseInt(s, 0, 64); err == nil {
+			return v, nil
+		}
+		if strings.HasPrefix(s, "0o") || strings.HasPrefix(s, "-0o") {
+			if v, err := strconv.ParseInt(strings.Replace(s, "0o", "0", 1), 8, 64); err == nil {
+				return v, nil
+			}
+		}
+		if v, err := strconv.ParseFloat(s, 64); err == nil {
+			return v, nil
+		}
+		return n.Value, nil
+	case "!!float":
+		switch strings.ToLower(n.Value) {
+		case ".inf", "+.inf":
+			return math.Inf(1), nil
+		case "-.inf":
+			return math.Inf(-1), nil
+		case ".nan":
+			return math.NaN(), nil
+		}
+		if v, err := strconv.ParseFloat(strings.ReplaceAll(n.Value, "_", ""), 64); err == nil {
+			if v == math.Trunc(v) && math.Abs(v) < 1<<53 && !strings.ContainsAny(n.Value, ".eE") {
+				return int64(v), nil
+			}
+			return v, nil
+		}
+		return n.Value, nil
+	default: // !!str, !!timestamp, !!binary and custom tags keep their text
+		return n.Value, nil
+	}
+}
+
+// Kind names a value's JSON type for messages; values are never printed.
+func Kind(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return "string"
+	case bool:
+		return "boolean"
+	case int64, float64:
+		return "number"
+	case []any:
+		return "list"
+	case map[string]any:
+		return "mapping"
+	}
+	return fmt.Sprintf("%T", v)
+}
