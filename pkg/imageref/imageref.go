@@ -26,8 +26,17 @@ func Parse(s string) (Ref, error) {
 	if s == "" {
 		return r, fmt.Errorf("empty image reference")
 	}
-	if strings.ContainsAny(s, " \t\n") {
-		return r, fmt.Errorf("image reference %q contains whitespace", s)
+	// References are printable ASCII (the distribution grammar). Checking
+	// bytes, not runes, also refuses invalid UTF-8 and any whitespace:
+	// allow-list entries are trimmed, so "\f" kept in a name would make an
+	// image fail to match its own registry's entry.
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c <= ' ' || c == 0x7f:
+			return r, fmt.Errorf("image reference %q contains whitespace or control characters", s)
+		case c >= 0x80:
+			return r, fmt.Errorf("image reference %q contains non-ASCII characters", s)
+		}
 	}
 	rest := s
 	if i := strings.Index(rest, "@"); i >= 0 {
@@ -46,6 +55,10 @@ func Parse(s string) (Ref, error) {
 			return r, fmt.Errorf("image reference %q has an empty tag", s)
 		}
 	}
+	// Checked before "library/" is added, which would hide an empty name.
+	if rest == "" {
+		return r, fmt.Errorf("image reference %q has no repository", s)
+	}
 	first, remainder, hasSlash := strings.Cut(rest, "/")
 	if hasSlash && (strings.ContainsAny(first, ".:") || first == "localhost" || strings.ToLower(first) != first) {
 		r.Registry, r.Repository = first, remainder
@@ -60,6 +73,16 @@ func Parse(s string) (Ref, error) {
 	}
 	if r.Repository == "" {
 		return r, fmt.Errorf("image reference %q has no repository", s)
+	}
+	// "a//b", "/a" or "a/": no runtime pulls these, and an allow-list
+	// prefix must not match them by accident.
+	if strings.HasPrefix(r.Repository, "/") || strings.HasSuffix(r.Repository, "/") || strings.Contains(r.Repository, "//") {
+		return r, fmt.Errorf("image reference %q has an empty path component", s)
+	}
+	// A colon left in the repository is a second tag ("a:b:c") or a port
+	// on something that is not a registry host.
+	if strings.Contains(r.Repository, ":") {
+		return r, fmt.Errorf("image reference %q has a malformed tag", s)
 	}
 	return r, nil
 }

@@ -6,7 +6,9 @@ package source
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"regexp"
 	"strconv"
 	"strings"
@@ -15,6 +17,7 @@ import (
 	"github.com/rampart-k8s/rampart/pkg/finding"
 	"github.com/rampart-k8s/rampart/pkg/inventory"
 	"github.com/rampart-k8s/rampart/pkg/schema"
+	"github.com/rampart-k8s/rampart/pkg/yamlconv"
 	yaml "go.yaml.in/yaml/v3"
 )
 
@@ -28,6 +31,22 @@ type Limits struct {
 
 // DefaultLimits are far above any real manifest.
 var DefaultLimits = Limits{MaxFileBytes: 32 << 20, MaxDepth: 1000, MaxValueRatio: 1}
+
+// withDefaults fills each unset limit from DefaultLimits, so that setting
+// one limit (say the file size) does not turn the others into zero, which
+// would refuse every nested document.
+func (l Limits) withDefaults() Limits {
+	if l.MaxFileBytes <= 0 {
+		l.MaxFileBytes = DefaultLimits.MaxFileBytes
+	}
+	if l.MaxDepth <= 0 {
+		l.MaxDepth = DefaultLimits.MaxDepth
+	}
+	if l.MaxValueRatio <= 0 {
+		l.MaxValueRatio = DefaultLimits.MaxValueRatio
+	}
+	return l
+}
 
 // document is one YAML document of a stream with the line it starts on.
 type document struct {
@@ -120,21 +139,35 @@ func parseDocument(file string, doc document, lim Limits, origin string) ([]*inv
 	fail := func(line int, format string, a ...any) []finding.InputError {
 		return []finding.InputError{{File: file, Line: line, Message: fmt.Sprintf(format, a...)}}
 	}
-	if !utf8.Valid(doc.text) {
-		line := doc.line + bytes.Count(doc.text[:firstInvalidUTF8(doc.text)], []byte("\n"))
-		return nil, fail(line, "invalid UTF-8 in document")
+	// The parser reports bad characters without a line; find them first.
+	if i, msg := badCharacter(doc.text); i >= 0 {
+		return nil, fail(doc.line+bytes.Count(doc.text[:i], []byte("\n")), "%s", msg)
 	}
 	if d := flowDepth(doc.text); d > lim.MaxDepth {
 		return nil, fail(doc.line, "document nests deeper than %d levels", lim.MaxDepth)
 	}
+	// A decoder rather than yaml.Unmarshal: Unmarshal stops after the first
+	// YAML document and silently drops whatever follows it, such as a second
+	// JSON object without a "---" separator or mis-indented lines.
+	dec := yaml.NewDecoder(bytes.NewReader(doc.text))
 	var root yaml.Node
-	if err := yaml.Unmarshal(doc.text, &root); err != nil {
-		return nil, fail(errLine(err, doc.line), "invalid YAML: %s", cleanYAMLError(err))
+	if err := dec.Decode(&root); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, nil
+		}
+		return nil, fail(errLine(err, doc), "%s", yamlErrorMessage(err))
 	}
 	if root.Kind != yaml.DocumentNode || len(root.Content) == 0 {
 		return nil, nil
 	}
 	top := root.Content[0]
+	var rest yaml.Node
+	if err := dec.Decode(&rest); !errors.Is(err, io.EOF) {
+		// yaml.v3 reports such errors at the wrong line; the content starts
+		// on the first written line after the last node of the document.
+		line := nextContentLine(doc.text, lastLine(top))
+		return nil, fail(doc.line+line-1, "content after the end of the YAML document (mis-indented, or a second object without a \"---\" separator)")
+	}
 	conv := converter{budget: lim.MaxValueRatio*len(doc.text) + 10000, maxDepth: lim.MaxDepth}
 	v, err := conv.convert(top, 0)
 	if err != nil {
@@ -196,7 +229,11 @@ func objectsFrom(m map[string]any, src inventory.Source, node *yaml.Node, prefix
 			obj.Name, _ = md["generateName"].(string)
 		}
 	}
-	schema.Decode(obj)
+	// Temporary: the raw map was built and bounded already; decode the node.
+	conv := yamlconv.Converter{Budget: 1 << 30, MaxDepth: DefaultLimits.MaxDepth}
+	if node != nil {
+		_ = schema.Decode(obj, node, &conv)
+	}
 	return []*inventory.Object{obj}, nil
 }
 
@@ -219,14 +256,57 @@ func mappingValue(n *yaml.Node, key string) *yaml.Node {
 	return nil
 }
 
-func errLine(err error, docLine int) int {
-	if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
-		if n, e := strconv.Atoi(m[1]); e == nil {
-			return docLine + n - 1
+// lastLine is the last line on which a node of the tree starts. Aliases
+// are not followed, so this is linear in the size of the document.
+func lastLine(n *yaml.Node) int {
+	l := n.Line
+	for _, c := range n.Content {
+		l = max(l, lastLine(c))
+	}
+	return l
+}
+
+// nextContentLine is the first line after line (1-based) in doc that holds
+// something other than blanks and comments; line itself when there is none.
+func nextContentLine(doc []byte, line int) int {
+	for i, l := range bytes.Split(doc, []byte("\n")) {
+		if i+1 <= line {
+			continue
+		}
+		if t := bytes.TrimSpace(l); len(t) > 0 && t[0] != '#' {
+			return i + 1
 		}
 	}
-	return docLine
+	return line
 }
+
+// yamlErrorMessage words a parser error for users; the parser's nesting
+// limit gets the same wording as ours.
+func yamlErrorMessage(err error) string {
+	msg := cleanYAMLError(err)
+	if strings.Contains(msg, "exceeded max depth") {
+		return "document nests too deeply for the YAML parser (" + msg + ")"
+	}
+	return "invalid YAML: " + msg
+}
+
+// errLine is the line of a parser error in the file: the line the parser
+// names, else the first use of an unknown anchor, else the document's start.
+func errLine(err error, doc document) int {
+	if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
+		if n, e := strconv.Atoi(m[1]); e == nil {
+			return doc.line + n - 1
+		}
+	}
+	if m := unknownAnchorRE.FindStringSubmatch(err.Error()); m != nil {
+		if i := bytes.Index(doc.text, []byte("*"+m[1])); i >= 0 {
+			return doc.line + bytes.Count(doc.text[:i], []byte("\n"))
+		}
+	}
+	return doc.line
+}
+
+var unknownAnchorRE = regexp.MustCompile(`unknown anchor '([^']*)' referenced`)
 
 // cleanYAMLError drops the "yaml: line N:" prefix (the line is reported apart).
 func cleanYAMLError(err error) string {
@@ -240,15 +320,26 @@ func cleanYAMLError(err error) string {
 	return s
 }
 
-func firstInvalidUTF8(b []byte) int {
+// badCharacter finds the first byte that is not UTF-8 or is a character
+// YAML does not allow (the set yaml.v3's reader accepts: tab, newlines,
+// printable ASCII, NEL and the printable rest of Unicode), and says what it
+// is; -1 when there is none.
+func badCharacter(b []byte) (int, string) {
 	for i := 0; i < len(b); {
 		r, size := utf8.DecodeRune(b[i:])
-		if r == utf8.RuneError && size <= 1 {
-			return i
+		switch {
+		case r == utf8.RuneError && size <= 1:
+			return i, "invalid UTF-8 in document"
+		case r == '\t' || r == '\n' || r == '\r' || r == 0x85,
+			r >= 0x20 && r <= 0x7e,
+			r >= 0xa0 && r <= 0xfffd,
+			r >= 0x10000:
+		default:
+			return i, fmt.Sprintf("control character %U in document", r)
 		}
 		i += size
 	}
-	return len(b)
+	return -1, ""
 }
 
 // flowDepth is a cheap upper bound of a document's flow nesting ([ and {).

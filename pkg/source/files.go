@@ -1,6 +1,7 @@
 package source
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -40,9 +41,7 @@ var manifestExt = map[string]bool{".yaml": true, ".yml": true, ".json": true}
 // Load reads every path: files, folders (recursively), "-" for stdin, Helm
 // chart folders and Kustomize folders. It never stops at the first bad input.
 func Load(paths []string, opts Options) Result {
-	if opts.Limits == (Limits{}) {
-		opts.Limits = DefaultLimits
-	}
+	opts.Limits = opts.Limits.withDefaults()
 	var res Result
 	var plain []string
 	for _, p := range paths {
@@ -111,6 +110,13 @@ func classify(dir string) dirKind {
 // build, not manifests); hidden folders such as .git are skipped.
 func walk(root string, special func(string, dirKind), file func(string)) []finding.InputError {
 	var errs []finding.InputError
+	// WalkDir does not follow a root that is a symbolic link: it would
+	// report the link as a file and read nothing, silently. The user named
+	// this folder, so follow it; a trailing separator makes WalkDir resolve
+	// it. Links inside the tree are still not followed.
+	if info, err := os.Lstat(root); err == nil && info.Mode()&fs.ModeSymlink != 0 && !strings.HasSuffix(root, string(filepath.Separator)) {
+		root += string(filepath.Separator)
+	}
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			errs = append(errs, finding.InputError{File: path, Message: errMessage(err)})
@@ -203,6 +209,7 @@ func readFiles(files []string, opts Options) Result {
 func readLimited(f string, opts Options) ([]byte, *finding.InputError) {
 	var r io.Reader
 	name := f
+	hint := int64(32 << 10) // stdin and devices: unknown size
 	if f == "-" {
 		name = "<stdin>"
 		if opts.Stdin == nil {
@@ -215,16 +222,71 @@ func readLimited(f string, opts Options) ([]byte, *finding.InputError) {
 			return nil, &finding.InputError{File: name, Message: errMessage(err)}
 		}
 		defer fh.Close()
+		// A regular file's size is known: refuse it without reading (and
+		// allocating) the first MaxFileBytes of it. Pipes and devices fall
+		// through to the limited read below.
+		if info, err := fh.Stat(); err == nil && info.Mode().IsRegular() {
+			if info.Size() > opts.Limits.MaxFileBytes {
+				return nil, tooLarge(name, opts.Limits)
+			}
+			hint = info.Size()
+		}
 		r = fh
 	}
-	data, err := io.ReadAll(io.LimitReader(r, opts.Limits.MaxFileBytes+1))
+	data, err := readAtMost(r, opts.Limits.MaxFileBytes, hint)
+	if errors.Is(err, errTooLarge) {
+		return nil, tooLarge(name, opts.Limits)
+	}
 	if err != nil {
 		return nil, &finding.InputError{File: name, Message: errMessage(err)}
 	}
-	if int64(len(data)) > opts.Limits.MaxFileBytes {
-		return nil, &finding.InputError{File: name, Line: 1, Message: fmt.Sprintf("file is larger than the %d MiB limit; not read", opts.Limits.MaxFileBytes>>20)}
-	}
 	return data, nil
+}
+
+var errTooLarge = errors.New("input larger than the limit")
+
+// readAtMost reads r in chunks and joins them only when the whole input
+// fits the limit. io.ReadAll would grow one buffer by copying, which
+// allocates more than twice the limit before refusing an endless stream.
+// The first chunk is sized by hint (the file's size when known) so that a
+// regular file is read with one exact allocation.
+func readAtMost(r io.Reader, limit, hint int64) ([]byte, error) {
+	const chunk = 1 << 20
+	var chunks [][]byte
+	var total int64
+	size := min(hint+1, limit+1)
+	for {
+		buf := make([]byte, size)
+		n, err := io.ReadFull(r, buf)
+		chunks = append(chunks, buf[:n])
+		total += int64(n)
+		if total > limit {
+			return nil, errTooLarge
+		}
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			if len(chunks) == 1 {
+				return chunks[0], nil
+			}
+			return bytes.Join(chunks, nil), nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		size = min(chunk, limit+1-total)
+	}
+}
+
+func tooLarge(name string, lim Limits) *finding.InputError {
+	return &finding.InputError{File: name, Line: 1, Message: fmt.Sprintf("file is larger than the %s limit; not read", sizeText(lim.MaxFileBytes))}
+}
+
+// sizeText prints a byte count in MiB when it is a whole number of them, so
+// that a limit below 1 MiB does not read "0 MiB".
+func sizeText(n int64) string {
+	if n >= 1<<20 && n%(1<<20) == 0 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 func trimBOM(b []byte) []byte {

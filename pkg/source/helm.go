@@ -5,7 +5,9 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/rampart-k8s/rampart/pkg/finding"
@@ -64,29 +66,43 @@ func renderChart(dir string, opts HelmOptions, lim Limits) Result {
 	}
 	rendered, err := engine.Render(chrt, rv)
 	if err != nil {
-		return fail("rendering: %v", err)
+		res = fail("rendering: %v", err)
+		// Point at the template and line the engine names, when it does.
+		if m := helmErrAtRE.FindStringSubmatch(err.Error()); m != nil {
+			res.Errors[0].File = chartFile(dir, chrt.Name(), m[1])
+			res.Errors[0].Line, _ = strconv.Atoi(m[2])
+		}
+		return res
 	}
 	// CRDs shipped in crds/ are installed by helm too.
 	for _, crd := range chrt.CRDObjects() {
 		rendered[crd.Filename] = string(crd.File.Data)
 	}
-	base := filepath.Dir(dir)
-	if isChartArchive(dir) {
-		base = dir
-	}
 	for _, tmpl := range slices.Sorted(maps.Keys(rendered)) {
 		if strings.HasSuffix(tmpl, "NOTES.txt") || !manifestExt[strings.ToLower(filepath.Ext(tmpl))] && !strings.HasSuffix(tmpl, ".tpl") {
 			continue
 		}
-		file := filepath.Join(base, tmpl)
-		if isChartArchive(dir) {
-			file = dir + "//" + tmpl
-		}
-		objs, errs := parseDocuments(file, []byte(rendered[tmpl]), lim, "helm")
+		objs, errs := parseDocuments(chartFile(dir, chrt.Name(), tmpl), []byte(rendered[tmpl]), lim, "helm")
 		res.Objects = append(res.Objects, objs...)
 		res.Errors = append(res.Errors, errs...)
 	}
 	return res
+}
+
+// helmErrAtRE finds the template and line in a Helm engine error, such as
+// "parse error at (webapp/templates/x.yaml:5): ..." or
+// "execution error at (webapp/templates/x.yaml:4:11): ...".
+var helmErrAtRE = regexp.MustCompile(`error at \(([^():]+):(\d+)`)
+
+// chartFile is the path of a chart's template as the user would open it.
+// Helm names templates after the chart's name from Chart.yaml, which need
+// not be the folder's name (nor is it for "."): the file is the rest of the
+// name inside the chart folder. Files inside an archive are archive//name.
+func chartFile(dir, chartName, tmpl string) string {
+	if isChartArchive(dir) {
+		return dir + "//" + tmpl
+	}
+	return filepath.Join(dir, strings.TrimPrefix(tmpl, chartName+"/"))
 }
 
 // helmValues merges value files and --set flags in helm's order: files
