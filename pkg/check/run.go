@@ -58,9 +58,14 @@ func (r *Registry) Run(ctx *Context) []finding.Finding {
 	close(next)
 	wg.Wait()
 
-	var out []finding.Finding
+	total := 0
 	for _, f := range perObject {
+		total += len(f)
+	}
+	out := make([]finding.Finding, 0, total)
+	for i, f := range perObject {
 		out = append(out, f...)
+		perObject[i] = nil
 	}
 	for _, c := range invChecks {
 		m := c.Meta()
@@ -86,6 +91,9 @@ func resolve(results []pending) []finding.Finding {
 	indexes := map[*inventory.Object]*inventory.PositionIndex{}
 	for _, p := range results {
 		out = append(out, toFinding(p, indexes))
+	}
+	for _, idx := range indexes {
+		idx.Release()
 	}
 	return out
 }

@@ -3,6 +3,7 @@ package inventory
 import (
 	"bytes"
 	"strconv"
+	"sync"
 )
 
 // lineScanner finds the lines of field paths in block-style YAML by
@@ -29,7 +30,8 @@ func newLineScanner(doc []byte) *lineScanner {
 	if bytes.ContainsAny(doc, "&*!\t") || bytes.Contains(doc, []byte("<<")) || !flowClosesOnEachLine(doc) {
 		return nil
 	}
-	s := &lineScanner{}
+	s := scannerPool.Get().(*lineScanner)
+	s.lines = s.lines[:0]
 	num := 0
 	for len(doc) > 0 {
 		num++
@@ -45,14 +47,27 @@ func newLineScanner(doc []byte) *lineScanner {
 			continue
 		}
 		if t[0] == '?' || t[0] == '%' || t[0] == '[' || t[0] == '{' || bytes.HasPrefix(t, []byte("---")) {
+			s.release()
 			return nil // complex keys, directives, a flow or JSON document
 		}
 		s.lines = append(s.lines, scanLine{num: num, indent: len(l) - len(t), text: t})
 	}
 	if len(s.lines) == 0 {
+		s.release()
 		return nil
 	}
 	return s
+}
+
+// scannerPool recycles scanners and their line tables: one is built for
+// every object that has findings.
+var scannerPool = sync.Pool{New: func() any { return &lineScanner{lines: make([]scanLine, 0, 128)} }}
+
+// release returns the scanner to the pool; it must not be used after.
+func (s *lineScanner) release() {
+	if s != nil {
+		scannerPool.Put(s)
+	}
 }
 
 // flowClosesOnEachLine reports whether every [ and { outside quotes closes on
@@ -142,13 +157,16 @@ func (s *lineScanner) line(segs []string) (int, bool) {
 	return best, true
 }
 
-// entries lists the line indexes where the block's entries start.
-func (s *lineScanner) entries(b block) []int {
-	out := []int{b.idx}
+// entries calls fn with the line index of each of the block's entries, in
+// order, until fn returns false.
+func (s *lineScanner) entries(b block, fn func(i int) bool) {
+	if !fn(b.idx) {
+		return
+	}
 	for i := b.idx + 1; i < len(s.lines); i++ {
 		l := s.lines[i]
 		if l.indent < b.col {
-			break
+			return
 		}
 		if l.indent > b.col {
 			continue
@@ -156,13 +174,14 @@ func (s *lineScanner) entries(b block) []int {
 		dash := isDash(l.text)
 		switch {
 		case b.seq && !dash:
-			return out // the sequence sat at its key's indentation and has ended
+			return // the sequence sat at its key's indentation and has ended
 		case !b.seq && dash:
 			continue // a sequence at a key's indentation belongs to that key
 		}
-		out = append(out, i)
+		if !fn(i) {
+			return
+		}
 	}
-	return out
 }
 
 // child finds the block value that follows an entry with nothing after its
@@ -180,24 +199,30 @@ func (s *lineScanner) child(i, col int, allowSameIndentSeq bool) (block, bool) {
 
 // key steps into a mapping entry. It returns the entry's key line.
 func (s *lineScanner) key(b block, seg string) (next block, num int, leaf, found, ok bool) {
-	for _, i := range s.entries(b) {
-		t := s.text(b, i)
-		k, rest, isKey := splitKey(t)
-		if !isKey {
-			return block{}, 0, false, false, false
+	ok = true
+	s.entries(b, func(i int) bool {
+		k, rest, isKey := splitKey(s.text(b, i))
+		switch {
+		case !isKey:
+			ok = false
+			return false
+		case k != seg:
+			return true
 		}
-		if k != seg {
-			continue
-		}
-		col := b.col
-		num = s.lines[i].num
+		found, num = true, s.lines[i].num
 		if len(rest) > 0 {
-			return block{}, num, true, true, true // inline scalar, flow collection or block scalar
+			leaf = true // inline scalar, flow collection or block scalar
+			return false
 		}
-		c, ok := s.child(i, col, true)
-		return c, num, !ok, true, true
+		var hasChild bool
+		next, hasChild = s.child(i, b.col, true)
+		leaf = !hasChild
+		return false
+	})
+	if !ok || !found {
+		return block{}, 0, false, false, ok
 	}
-	return block{}, 0, false, false, true
+	return next, num, leaf, true, true
 }
 
 // item steps into the n-th entry of a sequence. It returns the item node's
@@ -207,11 +232,18 @@ func (s *lineScanner) item(b block, seg string) (next block, num int, leaf, foun
 	if err != nil || n < 0 {
 		return block{}, 0, false, false, true
 	}
-	ents := s.entries(b)
-	if n >= len(ents) {
+	i := -1
+	s.entries(b, func(j int) bool {
+		if n == 0 {
+			i = j
+			return false
+		}
+		n--
+		return true
+	})
+	if i < 0 {
 		return block{}, 0, false, false, true
 	}
-	i := ents[n]
 	t := s.text(b, i)
 	after := bytes.TrimLeft(t[1:], " ")
 	if len(after) == 0 || after[0] == '#' {

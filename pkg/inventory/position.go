@@ -84,6 +84,14 @@ func (p *PositionIndex) Line(field string) int {
 	return p.parsedLine(segs)
 }
 
+// Release gives back the index's scratch memory; the index must not be used after.
+func (p *PositionIndex) Release() {
+	if p != nil {
+		p.scanner.release()
+		p.scanner, p.root = nil, nil
+	}
+}
+
 // parsedLine answers with the YAML parser.
 func (p *PositionIndex) parsedLine(segs []string) int {
 	if !p.parsed {

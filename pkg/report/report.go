@@ -82,71 +82,88 @@ func JSON(w io.Writer, rep *finding.Report) error {
 		_, err := w.Write(head.Bytes())
 		return err
 	}
-	chunks, err := encodeFindings(findings)
-	if err != nil {
-		return err
-	}
 	// A bufio.Writer keeps its first error and Flush returns it, so the
 	// writes' own results carry nothing more.
 	bw := bufio.NewWriterSize(w, 1<<16)
 	_, _ = bw.Write(pre)
 	_, _ = bw.WriteString("\n  \"findings\": [\n")
-	for i, c := range chunks {
+	err := encodeFindings(findings, func(i int, chunk []byte) {
 		if i > 0 {
 			_, _ = bw.WriteString(",\n")
 		}
-		_, _ = bw.Write(c)
+		_, _ = bw.Write(chunk)
+	})
+	if err != nil {
+		return err
 	}
 	_, _ = bw.WriteString("\n  ],\n")
 	_, _ = bw.Write(post)
 	return bw.Flush()
 }
 
-// encodeFindings encodes findings as the members of an array indented two
-// levels deep, split across cores; each chunk holds whole findings joined
-// by ",\n".
-func encodeFindings(findings []finding.Finding) ([][]byte, error) {
-	workers := min(runtime.GOMAXPROCS(0), (len(findings)+999)/1000)
-	chunks := make([][]byte, workers)
-	errs := make([]error, workers)
-	size := (len(findings) + workers - 1) / workers
-	var wg sync.WaitGroup
+// findingsPerBatch keeps each encoded batch small, so that memory for the
+// output stays a few batches however many findings there are.
+const findingsPerBatch = 256
+
+// encodeFindings encodes findings as members of an array indented two levels
+// deep, in batches spread over the cores, and hands the batches to write in
+// order (a batch holds whole findings joined by ",\n").
+func encodeFindings(findings []finding.Finding, write func(i int, chunk []byte)) error {
+	batches := (len(findings) + findingsPerBatch - 1) / findingsPerBatch
+	workers := runtime.GOMAXPROCS(0)
+	results := make([]chan []byte, batches)
+	for i := range results {
+		results[i] = make(chan []byte, 1)
+	}
+	var firstErr error
+	var mu sync.Mutex
+	next := make(chan int)
+	// Bound the batches in flight: a worker may run ahead of the writer by
+	// at most 2*workers batches.
+	sem := make(chan struct{}, 2*workers)
+	go func() {
+		for i := 0; i < batches; i++ {
+			sem <- struct{}{}
+			next <- i
+		}
+		close(next)
+	}()
 	for w := 0; w < workers; w++ {
-		lo, hi := w*size, min((w+1)*size, len(findings))
-		wg.Add(1)
 		go func() {
-			defer wg.Done()
 			var buf bytes.Buffer
 			enc := json.NewEncoder(&buf)
 			enc.SetIndent("    ", "  ")
 			enc.SetEscapeHTML(false)
-			for i := lo; i < hi; i++ {
-				if i > lo {
-					buf.WriteString(",\n")
+			for b := range next {
+				buf.Reset()
+				lo, hi := b*findingsPerBatch, min((b+1)*findingsPerBatch, len(findings))
+				for i := lo; i < hi; i++ {
+					if i > lo {
+						buf.WriteString(",\n")
+					}
+					buf.WriteString("    ")
+					if err := enc.Encode(&findings[i]); err != nil {
+						mu.Lock()
+						if firstErr == nil {
+							firstErr = err
+						}
+						mu.Unlock()
+						break
+					}
+					buf.Truncate(buf.Len() - 1) // the encoder's newline
 				}
-				buf.WriteString("    ")
-				if err := enc.Encode(&findings[i]); err != nil {
-					errs[w] = err
-					return
-				}
-				buf.Truncate(buf.Len() - 1) // the encoder's newline
+				results[b] <- bytes.Clone(buf.Bytes())
 			}
-			chunks[w] = buf.Bytes()
 		}()
 	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
-		}
+	for i := 0; i < batches; i++ {
+		chunk := <-results[i]
+		<-sem
+		write(i, chunk)
 	}
-	var out [][]byte
-	for _, c := range chunks {
-		if len(c) > 0 {
-			out = append(out, c)
-		}
-	}
-	return out, nil
+	mu.Lock()
+	defer mu.Unlock()
+	return firstErr
 }
 
 // ruleMeta finds a check's metadata, falling back to what the finding carries.

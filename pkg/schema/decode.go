@@ -17,12 +17,25 @@ import (
 	"github.com/rampart-k8s/rampart/pkg/inventory"
 	"github.com/rampart-k8s/rampart/pkg/yamlconv"
 	yaml "go.yaml.in/yaml/v3"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	k8sschema "k8s.io/apimachinery/pkg/runtime/schema"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/client-go/kubernetes/scheme"
 )
 
-// Scheme is the set of built-in types rampart decodes into.
-var Scheme = scheme.Scheme
+// Scheme is the set of built-in types rampart decodes into: client-go's
+// types plus CustomResourceDefinitions. It is rampart's own: client-go's
+// global scheme is changed by whatever else registers into it (Helm adds
+// CRDs there), and what counts as built-in must not depend on imports.
+var Scheme = newScheme()
+
+func newScheme() *runtime.Scheme {
+	s := runtime.NewScheme()
+	utilruntime.Must(scheme.AddToScheme(s))
+	utilruntime.Must(apiextensionsv1.AddToScheme(s))
+	return s
+}
 
 // Recognizes reports whether apiVersion/kind is a built-in type that Decode fills.
 func Recognizes(apiVersion, kind string) bool {
@@ -235,9 +248,14 @@ func (d *decoder) value(n *yaml.Node, dst reflect.Value, t reflect.Type, depth i
 				d.issues = append(d.issues, inventory.FieldIssue{Unknown: true, Path: joinPath(d.path),
 					Parent: joinPath(d.path[:len(d.path)-1]), ParentType: t.Name(), Field: k,
 					Message: fmt.Sprintf("unknown field %q", k)})
-			case seen[k]:
-				d.invalid(fmt.Sprintf("field %q is given twice; the API server rejects the object", k))
 			default:
+				if seen[k] {
+					// YAML-to-JSON conversion keeps the last value; strict
+					// validation on the API server rejects the object.
+					d.invalid(fmt.Sprintf("field %q is given twice; the last value is used, and strict validation rejects the object", k))
+					fv := dst.FieldByIndex(f.index)
+					fv.Set(reflect.Zero(fv.Type()))
+				}
 				seen[k] = true
 				d.value(p.value, dst.FieldByIndex(f.index), f.typ, depth+1)
 			}

@@ -54,9 +54,8 @@ var removedKinds = map[k8sschema.GroupVersionKind]string{
 // extraKnown are served built-in kinds whose Go types are not in the
 // client-go scheme; rampart knows them but does not validate their fields.
 var extraKnown = map[k8sschema.GroupVersionKind]bool{
-	{Group: "apiextensions.k8s.io", Version: "v1", Kind: "CustomResourceDefinition"}: true,
-	{Group: "apiregistration.k8s.io", Version: "v1", Kind: "APIService"}:             true,
-	{Group: "", Version: "v1", Kind: "List"}:                                         true,
+	{Group: "apiregistration.k8s.io", Version: "v1", Kind: "APIService"}: true,
+	{Group: "", Version: "v1", Kind: "List"}:                             true,
 }
 
 // SecurityKinds are kinds whose whole purpose is protection: when one is

@@ -19,6 +19,7 @@ import (
 	"github.com/rampart-k8s/rampart/pkg/schema"
 	"github.com/rampart-k8s/rampart/pkg/yamlconv"
 	yaml "go.yaml.in/yaml/v3"
+	"k8s.io/apimachinery/pkg/api/meta"
 )
 
 // Limits bound what one input may cost, so that hostile input (huge files,
@@ -103,9 +104,15 @@ func isEndMarker(l []byte) bool {
 
 // blank reports whether a document holds only whitespace and comments.
 func blank(doc []byte) bool {
-	for _, l := range bytes.Split(doc, []byte("\n")) {
+	for len(doc) > 0 {
+		l := doc
+		if i := bytes.IndexByte(doc, '\n'); i >= 0 {
+			l, doc = doc[:i], doc[i+1:]
+		} else {
+			doc = nil
+		}
 		t := bytes.TrimSpace(l)
-		if len(t) > 0 && t[0] != '#' && !bytes.HasPrefix(t, []byte("%")) {
+		if len(t) > 0 && t[0] != '#' && t[0] != '%' {
 			return false
 		}
 	}
@@ -168,26 +175,40 @@ func parseDocument(file string, doc document, lim Limits, origin string) ([]*inv
 		line := nextContentLine(doc.text, lastLine(top))
 		return nil, fail(doc.line+line-1, "content after the end of the YAML document (mis-indented, or a second object without a \"---\" separator)")
 	}
-	conv := converter{budget: lim.MaxValueRatio*len(doc.text) + 10000, maxDepth: lim.MaxDepth}
-	v, err := conv.convert(top, 0)
-	if err != nil {
-		return nil, fail(doc.line+conv.errLine-1, "%v", err)
+	// One budget for the whole document: every value produced or visited,
+	// aliases included, is charged to it.
+	budget := lim.MaxValueRatio*len(doc.text) + 10000
+	if line, err := yamlconv.Bounds(top, budget, lim.MaxDepth); err != nil {
+		return nil, fail(doc.line+line-1, "%v", err)
 	}
-	m, ok := v.(map[string]any)
-	if !ok {
-		if v == nil {
+	conv := &yamlconv.Converter{Budget: budget, MaxDepth: lim.MaxDepth}
+	top = deref(top)
+	if top.Kind != yaml.MappingNode {
+		v, err := conv.Value(top, 0)
+		switch {
+		case err != nil:
+			return nil, fail(doc.line+conv.ErrLine-1, "%v", err)
+		case v == nil:
 			return nil, nil
 		}
-		return nil, fail(doc.line+top.Line-1, "document is a %s, not a Kubernetes object", jsonKind(v))
+		return nil, fail(doc.line+top.Line-1, "document is a %s, not a Kubernetes object", yamlconv.Kind(v))
 	}
 	src := inventory.Source{File: file, Line: doc.line + top.Line - 1, Origin: origin, Doc: doc.text, DocLine: doc.line}
-	return objectsFrom(m, src, top, nil)
+	objs, errs := objectsFrom(top, src, nil, conv)
+	for i := range errs {
+		if errs[i].Line == 0 {
+			errs[i].Line = doc.line + conv.ErrLine - 1
+		}
+	}
+	return objs, errs
 }
 
-// objectsFrom turns a decoded mapping into objects, unfolding List kinds.
-func objectsFrom(m map[string]any, src inventory.Source, node *yaml.Node, prefix []string) ([]*inventory.Object, []finding.InputError) {
-	apiVersion, _ := m["apiVersion"].(string)
-	kind, _ := m["kind"].(string)
+// objectsFrom turns a mapping node into objects, unfolding List kinds.
+// Built-in kinds are decoded straight into their types; other kinds
+// (custom resources) are kept as raw maps.
+func objectsFrom(node *yaml.Node, src inventory.Source, prefix []string, conv *yamlconv.Converter) ([]*inventory.Object, []finding.InputError) {
+	apiVersion := scalarString(mappingValue(node, "apiVersion"))
+	kind := scalarString(mappingValue(node, "kind"))
 	if apiVersion == "" && kind == "" {
 		return nil, nil // not a Kubernetes object
 	}
@@ -198,43 +219,73 @@ func objectsFrom(m map[string]any, src inventory.Source, node *yaml.Node, prefix
 		}
 		return nil, []finding.InputError{{File: src.File, Line: src.Line, Message: "object has no " + missing}}
 	}
-	if items, ok := m["items"].([]any); ok && (kind == "List" || strings.HasSuffix(kind, "List")) {
+	if items := mappingValue(node, "items"); items != nil && items.Kind == yaml.SequenceNode && (kind == "List" || strings.HasSuffix(kind, "List")) {
 		var objs []*inventory.Object
 		var errs []finding.InputError
-		itemsNode := mappingValue(node, "items")
-		for i, it := range items {
-			im, ok := it.(map[string]any)
+		for i, it := range items.Content {
 			itemSrc := src
 			itemSrc.PathPrefix = append(append([]string{}, prefix...), "items", strconv.Itoa(i))
-			var itemNode *yaml.Node
-			if itemsNode != nil && i < len(itemsNode.Content) {
-				itemNode = itemsNode.Content[i]
-				itemSrc.Line = src.DocLine + itemNode.Line - 1
-			}
-			if !ok {
+			itemSrc.Line = src.DocLine + it.Line - 1
+			it = deref(it)
+			if it.Kind != yaml.MappingNode {
 				errs = append(errs, finding.InputError{File: src.File, Line: itemSrc.Line, Message: fmt.Sprintf("item %d of %s is not an object", i, kind)})
 				continue
 			}
-			o, e := objectsFrom(im, itemSrc, itemNode, itemSrc.PathPrefix)
+			o, e := objectsFrom(it, itemSrc, itemSrc.PathPrefix, conv)
 			objs = append(objs, o...)
 			errs = append(errs, e...)
+			if conv.Budget < 0 {
+				break
+			}
 		}
 		return objs, errs
 	}
-	obj := &inventory.Object{APIVersion: apiVersion, Kind: kind, Raw: m, Source: src}
-	if md, ok := m["metadata"].(map[string]any); ok {
+	obj := &inventory.Object{APIVersion: apiVersion, Kind: kind, Source: src}
+	budgetErr := func(err error) []finding.InputError {
+		return []finding.InputError{{File: src.File, Message: err.Error()}} // line filled by the caller
+	}
+	if schema.Recognizes(apiVersion, kind) {
+		if err := schema.Decode(obj, node, conv); err != nil {
+			return nil, budgetErr(err)
+		}
+		if m, err := meta.Accessor(obj.Typed); err == nil {
+			obj.Name, obj.Namespace = m.GetName(), m.GetNamespace()
+			if obj.Name == "" {
+				obj.Name = m.GetGenerateName()
+			}
+		}
+		return []*inventory.Object{obj}, nil
+	}
+	v, err := conv.Value(node, 0)
+	if err != nil {
+		return nil, budgetErr(err)
+	}
+	obj.Raw, _ = v.(map[string]any)
+	if md, ok := obj.Raw["metadata"].(map[string]any); ok {
 		obj.Name, _ = md["name"].(string)
 		obj.Namespace, _ = md["namespace"].(string)
 		if obj.Name == "" {
 			obj.Name, _ = md["generateName"].(string)
 		}
 	}
-	// Temporary: the raw map was built and bounded already; decode the node.
-	conv := yamlconv.Converter{Budget: 1 << 30, MaxDepth: DefaultLimits.MaxDepth}
-	if node != nil {
-		_ = schema.Decode(obj, node, &conv)
-	}
 	return []*inventory.Object{obj}, nil
+}
+
+// scalarString is a scalar node's value when it is a string, else "".
+func scalarString(n *yaml.Node) string {
+	if n == nil || n.Kind != yaml.ScalarNode {
+		return ""
+	}
+	v, _ := yamlconv.Scalar(n)
+	s, _ := v.(string)
+	return s
+}
+
+func deref(n *yaml.Node) *yaml.Node {
+	for i := 0; n.Kind == yaml.AliasNode && n.Alias != nil && i < 100; i++ {
+		n = n.Alias
+	}
+	return n
 }
 
 func mappingValue(n *yaml.Node, key string) *yaml.Node {

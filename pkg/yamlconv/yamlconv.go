@@ -29,6 +29,43 @@ type Converter struct {
 // ErrBudget is returned when aliases expand a document beyond its budget.
 var ErrBudget = errors.New("document expands to too many values through YAML aliases (a YAML bomb?)")
 
+// Bounds walks a whole tree as a conversion would (following aliases) and
+// fails once it would produce more than budget values or nest deeper than
+// maxDepth. Decoding into typed objects skips fields it does not know, so
+// this runs first to judge the document as a whole. It allocates nothing.
+func Bounds(n *yaml.Node, budget, maxDepth int) (errLine int, err error) {
+	var walk func(n *yaml.Node, depth int) error
+	walk = func(n *yaml.Node, depth int) error {
+		budget--
+		if budget < 0 {
+			errLine = n.Line
+			return ErrBudget
+		}
+		if depth > maxDepth {
+			errLine = n.Line
+			return fmt.Errorf("document nests deeper than %d levels", maxDepth)
+		}
+		if n.Kind == yaml.AliasNode {
+			if n.Alias == nil {
+				return nil
+			}
+			return walk(n.Alias, depth+1)
+		}
+		for i, c := range n.Content {
+			d := depth + 1
+			if n.Kind == yaml.MappingNode && i%2 == 0 {
+				d = depth // a key sits at its mapping's depth; its value is one deeper
+			}
+			if err := walk(c, d); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	err = walk(n, 0)
+	return errLine, err
+}
+
 // Value converts a node (and everything below it) at a nesting depth.
 func (c *Converter) Value(n *yaml.Node, depth int) (any, error) {
 	return c.convert(n, depth)

@@ -12,6 +12,7 @@ import (
 	"github.com/rampart-k8s/rampart/pkg/finding"
 	"github.com/rampart-k8s/rampart/pkg/inventory"
 	"github.com/rampart-k8s/rampart/pkg/schema"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 )
 
 // Checks returns the schema checks.
@@ -148,12 +149,10 @@ func (customResource) Meta() check.Meta {
 // unless a CustomResourceDefinition in the inventory defines it.
 func (customResource) CheckInventory(ctx *check.Context, report func(check.Result)) {
 	defined := map[string]bool{}
-	for _, crd := range ctx.Inventory.ByKind("CustomResourceDefinition") {
-		spec, _ := crd.Raw["spec"].(map[string]any)
-		group, _ := spec["group"].(string)
-		names, _ := spec["names"].(map[string]any)
-		kind, _ := names["kind"].(string)
-		defined[group+"/"+kind] = true
+	for _, o := range ctx.Inventory.ByKind("CustomResourceDefinition") {
+		if crd, ok := o.Typed.(*apiextensionsv1.CustomResourceDefinition); ok {
+			defined[crd.Spec.Group+"/"+crd.Spec.Names.Kind] = true
+		}
 	}
 	seen := map[string]*inventory.Object{}
 	count := map[string]int{}
