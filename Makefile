@@ -5,7 +5,7 @@ STATICCHECK_VERSION := v0.8.2
 GOSEC_VERSION := v2.30.0
 FUZZTIME ?= 15s
 
-.PHONY: all build test unit fuzz docs check-docs lint vet fmt-check staticcheck gosec bench clean
+.PHONY: all build test unit pss-agreement fuzz docs check-docs lint vet fmt-check staticcheck gosec bench clean
 
 all: build
 
@@ -14,10 +14,15 @@ build:
 
 # Everything a change must pass: formatting, vet, lint, unit and
 # integration tests, a short fuzz run of every parser, and fresh docs.
-test: fmt-check vet lint unit fuzz check-docs
+test: fmt-check vet lint unit pss-agreement fuzz check-docs
 
 unit:
 	$(GO) test -count=1 ./...
+
+# Prints how many of the upstream Pod Security fixtures rampart agrees on.
+pss-agreement:
+	@out=$$($(GO) test -count=1 -v -run '^TestAgreementWithUpstreamFixtures$$' ./pkg/checks/pss 2>&1); rc=$$?; \
+	echo "$$out" | grep -E 'PSS agreement|^(ok|FAIL|---)'; exit $$rc
 
 # Short coverage-guided runs of the fuzz targets (go test -fuzz).
 fuzz:
