@@ -26,9 +26,9 @@ pss-agreement:
 
 # Short coverage-guided runs of the fuzz targets (go test -fuzz).
 fuzz:
-	$(GO) test -run='^$$' -fuzz='^FuzzParseDocuments$$' -fuzztime=$(FUZZTIME) ./pkg/source
-	$(GO) test -run='^$$' -fuzz='^FuzzImageRef$$' -fuzztime=$(FUZZTIME) ./pkg/imageref
-	$(GO) test -run='^$$' -fuzz='^FuzzLineScanner$$' -fuzztime=$(FUZZTIME) ./pkg/inventory
+	$(GO) test -run='^$$' -fuzz='^FuzzParseDocuments$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=2s ./pkg/source
+	$(GO) test -run='^$$' -fuzz='^FuzzImageRef$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=2s ./pkg/imageref
+	$(GO) test -run='^$$' -fuzz='^FuzzLineScanner$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=2s ./pkg/inventory
 
 # docs/checks.md is generated from the check registry.
 docs:

@@ -27,7 +27,7 @@ type scanLine struct {
 // newLineScanner prepares a document, or returns nil when it is not plain
 // block YAML.
 func newLineScanner(doc []byte) *lineScanner {
-	if bytes.ContainsAny(doc, "&*!\t") || bytes.Contains(doc, []byte("<<")) || !flowClosesOnEachLine(doc) {
+	if bytes.ContainsAny(doc, "&*!\t") || bytes.Contains(doc, []byte("<<")) || !flowClosesOnEachLine(doc) || otherLineBreaks(doc) {
 		return nil
 	}
 	s := scannerPool.Get().(*lineScanner)
@@ -68,6 +68,23 @@ func (s *lineScanner) release() {
 	if s != nil {
 		scannerPool.Put(s)
 	}
+}
+
+// otherLineBreaks reports line breaks other than "\n" and "\r\n": a lone
+// CR, NEL, LS or PS. The YAML parser counts lines at them; the scanner
+// does not.
+func otherLineBreaks(doc []byte) bool {
+	for i := bytes.IndexByte(doc, '\r'); i >= 0; {
+		if i+1 >= len(doc) || doc[i+1] != '\n' {
+			return true
+		}
+		j := bytes.IndexByte(doc[i+1:], '\r')
+		if j < 0 {
+			break
+		}
+		i += 1 + j
+	}
+	return bytes.Contains(doc, []byte("\u0085")) || bytes.Contains(doc, []byte("\u2028")) || bytes.Contains(doc, []byte("\u2029"))
 }
 
 // flowClosesOnEachLine reports whether every [ and { outside quotes closes on
