@@ -133,7 +133,7 @@ func TestSuppressionByAnnotation(t *testing.T) {
 			suppressed[fd.CheckID] = fd.Suppressed.Reason
 		}
 	}
-	if suppressed["pss/privileged"] != "debug pod" || suppressed["pss/run-as-non-root"] != "vendor image" {
+	if suppressed["pss/privileged"] != "debug pod, SEC-1" || suppressed["pss/run-as-non-root"] != "vendor image" {
 		t.Errorf("annotation suppressions not applied: %v", suppressed)
 	}
 	if r.Summary.Suppressed != len(suppressed) || r.Summary.Suppressed < 2 {
@@ -293,6 +293,24 @@ func TestChecksDocIsFresh(t *testing.T) {
 	for _, id := range []string{"pss/run-as-non-root", "schema/unknown-field", "workload/untrusted-without-sandbox", "secret/env-literal"} {
 		if !strings.Contains(list, id) || !strings.Contains(want, "## "+id) {
 			t.Errorf("%s missing from the check list or docs", id)
+		}
+	}
+}
+
+func TestStarSuppressesEverythingAndConfigIsValidated(t *testing.T) {
+	dir := t.TempDir()
+	chdir(t, dir)
+	f := write(t, dir, "pod.yaml", pod(""))
+	write(t, dir, ".rampart.yaml", "ignore:\n  - check: \"*\"\n    name: p\n    reason: lab pod\n")
+	out, _, code := run(t, "", "scan", f, "-o", "json")
+	r := jsonReport(t, out)
+	if code != ExitOK || r.Summary.Findings != 0 || r.Summary.Suppressed == 0 {
+		t.Errorf("\"*\" must suppress every check: exit %d, %+v", code, r.Summary)
+	}
+	for _, bad := range []string{"podSecurity: {level: Restricted}\n", "podSecurity: {version: v2}\n", "sandboxHandlers: [\"\"]\n"} {
+		write(t, dir, ".rampart.yaml", bad)
+		if _, stderr, code := run(t, "", "scan", f); code != ExitError || !strings.Contains(stderr, ".rampart.yaml") {
+			t.Errorf("%q must be a config error, exit %d, %q", bad, code, stderr)
 		}
 	}
 }

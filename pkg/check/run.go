@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"sync"
 
+	"github.com/rampart-k8s/rampart/pkg/config"
 	"github.com/rampart-k8s/rampart/pkg/finding"
 	"github.com/rampart-k8s/rampart/pkg/inventory"
 )
@@ -13,6 +14,11 @@ import (
 // parallel work, so each object's pod template and position index are
 // computed once and by one goroutine.
 func (r *Registry) Run(ctx *Context) []finding.Finding {
+	if ctx.Config == nil {
+		c := *ctx
+		c.Config = config.Default()
+		ctx = &c
+	}
 	objs := ctx.Inventory.Objects()
 	// Metadata is built once per check, not once per object.
 	var objectChecks []ObjectCheck

@@ -7,9 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path"
 	"time"
 
+	psaapi "k8s.io/pod-security-admission/api"
 	"sigs.k8s.io/yaml"
 )
 
@@ -109,9 +109,6 @@ func Parse(file string, data []byte) (*Config, error) {
 		if r.Check == "" {
 			return nil, fmt.Errorf("%s: ignore[%d]: check is required", file, i)
 		}
-		if _, err := path.Match(r.Check, ""); err != nil {
-			return nil, fmt.Errorf("%s: ignore[%d]: bad check pattern %q", file, i, r.Check)
-		}
 		if r.Reason == "" {
 			return nil, fmt.Errorf("%s: ignore[%d] (%s): reason is required", file, i, r.Check)
 		}
@@ -119,6 +116,19 @@ func Parse(file string, data []byte) (*Config, error) {
 			if _, err := time.Parse(time.DateOnly, r.Expires); err != nil {
 				return nil, fmt.Errorf("%s: ignore[%d] (%s): expires must be a date such as 2027-01-31", file, i, r.Check)
 			}
+		}
+	}
+	if l := c.PodSecurity.Level; l != "" && l != "baseline" && l != "restricted" {
+		return nil, fmt.Errorf("%s: podSecurity.level %q: want baseline or restricted", file, l)
+	}
+	if v := c.PodSecurity.Version; v != "" {
+		if _, err := psaapi.ParseVersion(v); err != nil {
+			return nil, fmt.Errorf("%s: podSecurity.version %q: want latest or a version such as v1.30", file, v)
+		}
+	}
+	for _, p := range append(append([]string{}, c.SandboxHandlers...), c.Images.AllowedRegistries...) {
+		if p == "" {
+			return nil, fmt.Errorf("%s: empty entry in sandboxHandlers or images.allowedRegistries", file)
 		}
 	}
 	c.applyDefaults()

@@ -133,11 +133,13 @@ type Suppression struct {
 	Expires string `json:"expires,omitempty"`
 }
 
-// Fingerprint identifies a finding across runs for baselines: it leaves out
-// line numbers so that unrelated edits above a finding do not resurface it.
+// Fingerprint identifies a finding across runs for baselines: the check,
+// the resource, the field and the severity. It leaves out lines, file paths
+// and messages (which carry counts and context that change between scans),
+// so that only a new or a worsened finding resurfaces.
 func (f *Finding) Fingerprint() string {
 	return strings.Join([]string{f.CheckID, f.Resource.Kind, f.Resource.Namespace, f.Resource.Name,
-		f.Location.File, f.Location.Field, f.Message}, "\x1f")
+		f.Location.Field, f.Severity.String()}, "\x1f")
 }
 
 // InputError is an input that could not be read or decoded.

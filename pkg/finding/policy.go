@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path"
+	"regexp"
 	"strings"
 	"time"
+
+	"github.com/rampart-k8s/rampart/pkg/glob"
 )
 
 // AnnotationIgnore is the annotation that suppresses findings on an object:
@@ -39,25 +41,29 @@ type Target struct {
 	Labels      map[string]string
 }
 
-// ParseIgnoreAnnotation reads "check: reason, check2: reason2".
-func ParseIgnoreAnnotation(v string) map[string]string {
-	out := map[string]string{}
-	for _, part := range strings.Split(v, ",") {
-		id, reason, _ := strings.Cut(part, ":")
-		id = strings.TrimSpace(id)
-		if id != "" {
-			out[id] = strings.TrimSpace(reason)
-		}
-	}
-	return out
+// AnnotationEntry is one "checkID: reason" of the ignore annotation.
+type AnnotationEntry struct {
+	Check  string
+	Reason string
 }
 
-func globMatch(pattern, s string) bool {
-	if pattern == "" {
-		return true
+// entryStart finds where an entry begins: a check ID (or glob) and a colon.
+// Commas elsewhere belong to the reason ("legacy image, ticket SEC-12").
+var entryStart = regexp.MustCompile(`(?:^|,)\s*([a-z0-9*?-]+/[a-z0-9*?-]+|\*)\s*:`)
+
+// ParseIgnoreAnnotation reads "check: reason, check2: reason2" in the order
+// written. A reason may itself contain commas.
+func ParseIgnoreAnnotation(v string) []AnnotationEntry {
+	locs := entryStart.FindAllStringSubmatchIndex(v, -1)
+	out := make([]AnnotationEntry, 0, len(locs))
+	for i, l := range locs {
+		end := len(v)
+		if i+1 < len(locs) {
+			end = locs[i+1][0]
+		}
+		out = append(out, AnnotationEntry{Check: v[l[2]:l[3]], Reason: strings.TrimSpace(v[l[1]:end])})
 	}
-	ok, err := path.Match(pattern, s)
-	return err == nil && ok
+	return out
 }
 
 // Apply marks suppressed findings and returns warnings (expired rules,
@@ -76,12 +82,13 @@ func (p *Policy) Apply(findings []Finding, target func(*Finding) Target) []strin
 		f := &findings[i]
 		t := target(f)
 		if v, ok := t.Annotations[AnnotationIgnore]; ok {
-			for id, reason := range ParseIgnoreAnnotation(v) {
-				if globMatch(id, f.CheckID) {
-					if reason == "" {
-						warn(fmt.Sprintf("%s: annotation %s ignores %s without a reason", f.Resource, AnnotationIgnore, id))
+			// The first entry that names the check wins, in the order written.
+			for _, e := range ParseIgnoreAnnotation(v) {
+				if glob.Match(e.Check, f.CheckID) {
+					if e.Reason == "" {
+						warn(fmt.Sprintf("%s: annotation %s ignores %s without a reason", f.Resource, AnnotationIgnore, e.Check))
 					}
-					f.Suppressed = &Suppression{Kind: "annotation", Reason: reason}
+					f.Suppressed = &Suppression{Kind: "annotation", Reason: e.Reason}
 					break
 				}
 			}
@@ -108,8 +115,8 @@ func (p *Policy) Apply(findings []Finding, target func(*Finding) Target) []strin
 }
 
 func (r IgnoreRule) matches(f *Finding, labels map[string]string) bool {
-	if !globMatch(r.Check, f.CheckID) || !globMatch(r.Kind, f.Resource.Kind) ||
-		!globMatch(r.Namespace, f.Resource.Namespace) || !globMatch(r.Name, f.Resource.Name) {
+	if !glob.Match(r.Check, f.CheckID) || !glob.Match(r.Kind, f.Resource.Kind) ||
+		!glob.Match(r.Namespace, f.Resource.Namespace) || !glob.Match(r.Name, f.Resource.Name) {
 		return false
 	}
 	for k, v := range r.Labels {

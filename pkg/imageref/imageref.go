@@ -71,6 +71,11 @@ func Parse(s string) (Ref, error) {
 	if r.Registry == "index.docker.io" || r.Registry == "registry-1.docker.io" {
 		r.Registry = DefaultRegistry
 	}
+	// Docker Hub's official images live under library/: "docker.io/nginx"
+	// is the same image as "nginx", and an allow-list must see one name.
+	if r.Registry == DefaultRegistry && r.Repository != "" && !strings.Contains(r.Repository, "/") {
+		r.Repository = "library/" + r.Repository
+	}
 	if r.Repository == "" {
 		return r, fmt.Errorf("image reference %q has no repository", s)
 	}

@@ -15,7 +15,8 @@ func TestParse(t *testing.T) {
 		{"nginx:latest", "docker.io", "library/nginx", "latest", ""},
 		{"bitnami/redis:7.2", "docker.io", "bitnami/redis", "7.2", ""},
 		{"library/nginx", "docker.io", "library/nginx", "", ""},
-		{"docker.io/nginx", "docker.io", "nginx", "", ""},
+		{"docker.io/nginx", "docker.io", "library/nginx", "", ""}, // the same image as "nginx"
+		{"index.docker.io/nginx", "docker.io", "library/nginx", "", ""},
 		{"index.docker.io/library/nginx:1", "docker.io", "library/nginx", "1", ""},
 		{"registry-1.docker.io/bitnami/redis", "docker.io", "bitnami/redis", "", ""},
 		{"ghcr.io/org/app:v1.2.3", "ghcr.io", "org/app", "v1.2.3", ""},

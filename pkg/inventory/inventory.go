@@ -25,7 +25,11 @@ func New(objects []*Object) *Inventory {
 	inv := &Inventory{objects: objs, byKind: map[string][]*Object{}, byKey: make(map[string]*Object, len(objs))}
 	for _, o := range objs {
 		inv.byKind[o.Kind] = append(inv.byKind[o.Kind], o)
-		k := key(o.Kind, o.Namespace, o.Name)
+		ns := o.Namespace
+		if ClusterScoped(o.Kind) {
+			ns = "" // charts often stamp a namespace on everything; the API server ignores it here
+		}
+		k := key(o.Kind, ns, o.Name)
 		if _, dup := inv.byKey[k]; !dup {
 			inv.byKey[k] = o
 		}

@@ -92,26 +92,23 @@ func otherLineBreaks(doc []byte) bool {
 func flowClosesOnEachLine(doc []byte) bool {
 	depth := 0
 	var quote byte
-	for i, c := range doc {
+	for i := 0; i < len(doc); i++ {
+		c := doc[i]
 		switch {
 		case c == '\n':
-			if depth != 0 || quote == '"' {
+			if depth != 0 || quote != 0 {
 				return false
 			}
-			quote = 0
 		case quote != 0:
-			if c == quote && (quote != '"' || i == 0 || doc[i-1] != '\\') {
+			if c == quote && (quote != '"' || doc[i-1] != '\\') {
 				quote = 0
 			}
 		case c == '#' && (i == 0 || doc[i-1] == ' '):
 			// A comment: skip to the end of the line.
-			for i < len(doc) && doc[i] != '\n' {
+			for i+1 < len(doc) && doc[i+1] != '\n' {
 				i++
 			}
-			if depth != 0 {
-				return false
-			}
-		case (c == '"' || c == '\'') && (depth > 0 || i > 0 && (doc[i-1] == ' ' || doc[i-1] == '-')):
+		case (c == '"' || c == '\'') && (depth > 0 || i == 0 || doc[i-1] == ' ' || doc[i-1] == '-' || doc[i-1] == '\n'):
 			quote = c
 		case c == '[' || c == '{':
 			depth++
@@ -119,7 +116,7 @@ func flowClosesOnEachLine(doc []byte) bool {
 			depth--
 		}
 	}
-	return depth == 0 && quote != '"'
+	return depth == 0 && quote == 0
 }
 
 // block is a block collection: its first entry starts on lines[idx] at

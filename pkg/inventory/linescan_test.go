@@ -152,3 +152,19 @@ func FuzzLineScanner(f *testing.F) {
 		checkAgreement(t, "fuzz", doc)
 	})
 }
+
+func TestLineScannerDeclinesMultiLineQuotes(t *testing.T) {
+	for _, doc := range []string{
+		"a:\n- 'one\n- two'\n- three\n",
+		"a: \"x\n  y\"\nb: 1\n",
+		"a: [1,\n  2]\nb: 1\n",
+	} {
+		if newLineScanner([]byte(doc)) != nil {
+			t.Errorf("scanner must decline %q", doc)
+		}
+		checkAgreement(t, doc, []byte(doc))
+	}
+	if newLineScanner([]byte("a: 'it''s' # [unclosed in a comment\nb: \"q\\\"\"\n")) == nil {
+		t.Error("one-line quotes and brackets in comments are fine")
+	}
+}

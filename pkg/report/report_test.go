@@ -530,3 +530,19 @@ func TestChecksTableAndJSON(t *testing.T) {
 		}
 	}
 }
+
+func TestTableEscapesControlCharacters(t *testing.T) {
+	rep := &finding.Report{Findings: []finding.Finding{{CheckID: "a/b", Severity: finding.SeverityHigh,
+		Resource: finding.Resource{Kind: "Pod", Name: "evil\x1b[2J"}, Message: "image x\x1b]0;owned\x07"}}}
+	rep.Summarize(1, finding.SeverityHigh)
+	var b strings.Builder
+	if err := Table(&b, rep, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.ContainsAny(b.String(), "\x1b\x07") {
+		t.Fatalf("control characters reach the terminal: %q", b.String())
+	}
+	if !strings.Contains(b.String(), `evil\x1b[2J`) {
+		t.Errorf("escaped text should stay readable: %q", b.String())
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/rampart-k8s/rampart/pkg/finding"
@@ -43,9 +44,9 @@ func Table(w io.Writer, rep *finding.Report, opts Options) error {
 		if f.Suppressed != nil && !opts.ShowSuppressed {
 			continue
 		}
-		head := f.Resource.String()
+		head := clean(f.Resource.String())
 		if f.Location.File != "" {
-			head += "  " + f.Location.File
+			head += "  " + clean(f.Location.File)
 		}
 		g := index[head]
 		if g == nil {
@@ -79,9 +80,9 @@ func Table(w io.Writer, rep *finding.Report, opts Options) error {
 			// does not end in the padding meant to align the line column.
 			head := fmt.Sprintf("  %s %-36s %s", paint(f.Severity, fmt.Sprintf("%-8s", sev)), f.CheckID, line)
 			bw.printf("%s\n", strings.TrimRight(head, " "))
-			msg := f.Message
+			msg := clean(f.Message)
 			if f.Suppressed != nil {
-				msg = "(" + suppressedNote(f.Suppressed) + ") " + msg
+				msg = "(" + clean(suppressedNote(f.Suppressed)) + ") " + msg
 			}
 			for _, l := range wrap(msg, width-13) {
 				bw.printf("           %s\n", l)
@@ -90,13 +91,13 @@ func Table(w io.Writer, rep *finding.Report, opts Options) error {
 		bw.printf("\n")
 	}
 	for _, e := range rep.Errors {
-		bw.hanging(paint(finding.SeverityHigh, "ERROR")+" "+e.Error(), width)
+		bw.hanging(paint(finding.SeverityHigh, "ERROR")+" "+clean(e.Error()), width)
 	}
 	for _, s := range rep.Skipped {
-		bw.hanging(fmt.Sprintf("SKIPPED %s %s: %s", s.CheckID, s.Resource, s.Reason), width)
+		bw.hanging(clean(fmt.Sprintf("SKIPPED %s %s: %s", s.CheckID, s.Resource, s.Reason)), width)
 	}
 	for _, s := range rep.Warnings {
-		bw.hanging("WARNING "+s, width)
+		bw.hanging("WARNING "+clean(s), width)
 	}
 	sum := rep.Summary
 	var parts []string
@@ -232,4 +233,29 @@ func (e *errWriter) hanging(text string, width int) {
 		}
 		e.printf("%s\n", l)
 	}
+}
+
+// clean escapes control characters (ESC, CR, C1 controls, ...) in text that
+// comes from the scanned files, so that a manifest cannot move the cursor,
+// recolour or rewrite a reader's terminal.
+func clean(s string) string {
+	dirty := false
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			dirty = true
+			break
+		}
+	}
+	if !dirty {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			fmt.Fprintf(&b, "\\x%02x", r)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }

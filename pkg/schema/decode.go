@@ -77,6 +77,18 @@ type decoder struct {
 func (d *decoder) push(seg string) { d.path = append(d.path, seg) }
 func (d *decoder) pop()            { d.path = d.path[:len(d.path)-1] }
 
+// mapKeySegment writes a map key (a label, an annotation) as a path segment:
+// bracketed and quoted when it holds characters that paths use, such as the
+// dots of app.kubernetes.io/name, so that SplitFieldPath gets it back whole.
+func mapKeySegment(k string) string {
+	for _, r := range k {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-') {
+			return "[" + strconv.Quote(k) + "]"
+		}
+	}
+	return k
+}
+
 func joinPath(segs []string) string {
 	var b strings.Builder
 	for i, s := range segs {
@@ -159,11 +171,11 @@ func (d *decoder) pairs(n *yaml.Node) []pair {
 	}
 	for _, m := range merged {
 		srcs := []*yaml.Node{m}
-		if deref(m).Kind == yaml.SequenceNode {
-			srcs = deref(m).Content
+		if yamlconv.Deref(m).Kind == yaml.SequenceNode {
+			srcs = yamlconv.Deref(m).Content
 		}
 		for _, src := range srcs {
-			src = deref(src)
+			src = yamlconv.Deref(src)
 			if src.Kind != yaml.MappingNode {
 				continue
 			}
@@ -186,13 +198,6 @@ func slicesContainsKey(ps []pair, k string) bool {
 	return false
 }
 
-func deref(n *yaml.Node) *yaml.Node {
-	for i := 0; n.Kind == yaml.AliasNode && n.Alias != nil && i < 100; i++ {
-		n = n.Alias
-	}
-	return n
-}
-
 // value decodes node n into dst (settable, of type t), reporting and
 // skipping values that do not fit.
 func (d *decoder) value(n *yaml.Node, dst reflect.Value, t reflect.Type, depth int) {
@@ -202,7 +207,7 @@ func (d *decoder) value(n *yaml.Node, dst reflect.Value, t reflect.Type, depth i
 	if d.err = d.conv.Spend(n, 1); d.err != nil {
 		return
 	}
-	n = deref(n)
+	n = yamlconv.Deref(n)
 	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" {
 		return // null leaves the zero value, as encoding/json does
 	}
@@ -296,7 +301,7 @@ func (d *decoder) value(n *yaml.Node, dst reflect.Value, t reflect.Type, depth i
 		ps := d.pairs(n)
 		out := reflect.MakeMapWithSize(t, len(ps))
 		for _, p := range ps {
-			d.push(p.key.Value)
+			d.push(mapKeySegment(p.key.Value))
 			ev := reflect.New(t.Elem()).Elem()
 			before := len(d.issues)
 			d.value(p.value, ev, t.Elem(), depth+1)

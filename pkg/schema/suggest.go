@@ -5,8 +5,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-
-	corev1 "k8s.io/api/core/v1"
 )
 
 // fieldPaths maps a field name to every path where a type declares it, with
@@ -132,30 +130,31 @@ func commonPrefix(a, b string) int {
 	return n
 }
 
-var (
-	secOnce   sync.Once
-	secFields map[string]bool
-)
+// securityFields are settings whose absence weakens a workload or a
+// service wherever they are written.
+var securityFields = map[string]bool{
+	"hostnetwork": true, "hostpid": true, "hostipc": true, "hostusers": true,
+	"automountserviceaccounttoken": true, "privileged": true, "allowprivilegeescalation": true,
+	"readonlyrootfilesystem": true, "runasnonroot": true, "runasuser": true, "runasgroup": true,
+	"capabilities": true, "seccompprofile": true, "apparmorprofile": true, "selinuxoptions": true,
+	"procmount": true, "windowsoptions": true, "sysctls": true, "loadbalancersourceranges": true,
+	"serviceaccountname": true, "runtimeclassname": true, "securitycontext": true,
+}
 
-// IsSecurityField reports whether a field name is a security setting, so
-// that a misplaced or mistyped one (which leaves the protection unapplied)
-// can be reported with a higher severity.
-func IsSecurityField(name string) bool {
-	secOnce.Do(func() {
-		secFields = map[string]bool{}
-		for _, t := range []reflect.Type{reflect.TypeFor[corev1.SecurityContext](), reflect.TypeFor[corev1.PodSecurityContext](),
-			reflect.TypeFor[corev1.Capabilities](), reflect.TypeFor[corev1.SeccompProfile]()} {
-			for n := range fieldsOf(t).byName {
-				secFields[strings.ToLower(n)] = true
-			}
+// IsSecuritySetting reports whether a misplaced or mistyped field is a
+// security setting, so that it can be reported with a higher severity: the
+// protection the author meant is not applied. It is one when the object is
+// a security kind (NetworkPolicy, RBAC, ...), when it sits in (or belongs
+// in) a securityContext, or when it is a pod- or service-level security
+// setting by name. A field name alone such as "type" or "add" is not enough.
+func IsSecuritySetting(kind, path, field string, belongsIn []string) bool {
+	if SecurityKinds[kind] || securityFields[strings.ToLower(field)] || strings.Contains(path, "securityContext") {
+		return true
+	}
+	for _, p := range belongsIn {
+		if strings.Contains(p, "securityContext") {
+			return true
 		}
-		for _, n := range []string{"securityContext", "hostNetwork", "hostPID", "hostIPC", "hostUsers", "hostPath",
-			"automountServiceAccountToken", "serviceAccountName", "runtimeClassName", "readOnly",
-			"loadBalancerSourceRanges", "tls", "policyTypes", "ingress", "egress", "podSelector", "namespaceSelector",
-			"ipBlock", "rules", "subjects", "roleRef", "verbs", "resources", "resourceNames", "apiGroups",
-			"nonResourceURLs", "aggregationRule", "handler", "encryption"} {
-			secFields[strings.ToLower(n)] = true
-		}
-	})
-	return secFields[strings.ToLower(name)]
+	}
+	return false
 }

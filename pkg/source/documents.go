@@ -182,7 +182,7 @@ func parseDocument(file string, doc document, lim Limits, origin string) ([]*inv
 		return nil, fail(doc.line+line-1, "%v", err)
 	}
 	conv := &yamlconv.Converter{Budget: budget, MaxDepth: lim.MaxDepth}
-	top = deref(top)
+	top = yamlconv.Deref(top)
 	if top.Kind != yaml.MappingNode {
 		v, err := conv.Value(top, 0)
 		switch {
@@ -226,7 +226,7 @@ func objectsFrom(node *yaml.Node, src inventory.Source, prefix []string, conv *y
 			itemSrc := src
 			itemSrc.PathPrefix = append(append([]string{}, prefix...), "items", strconv.Itoa(i))
 			itemSrc.Line = src.DocLine + it.Line - 1
-			it = deref(it)
+			it = yamlconv.Deref(it)
 			if it.Kind != yaml.MappingNode {
 				errs = append(errs, finding.InputError{File: src.File, Line: itemSrc.Line, Message: fmt.Sprintf("item %d of %s is not an object", i, kind)})
 				continue
@@ -279,13 +279,6 @@ func scalarString(n *yaml.Node) string {
 	v, _ := yamlconv.Scalar(n)
 	s, _ := v.(string)
 	return s
-}
-
-func deref(n *yaml.Node) *yaml.Node {
-	for i := 0; n.Kind == yaml.AliasNode && n.Alias != nil && i < 100; i++ {
-		n = n.Alias
-	}
-	return n
 }
 
 func mappingValue(n *yaml.Node, key string) *yaml.Node {

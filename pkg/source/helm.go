@@ -122,15 +122,30 @@ func helmValues(opts HelmOptions) (map[string]any, error) {
 	}
 	for _, s := range opts.Set {
 		if err := strvals.ParseInto(s, base); err != nil {
-			return nil, fmt.Errorf("--set %s: %v", s, err)
+			return nil, setError("--set", s, err)
 		}
 	}
 	for _, s := range opts.SetString {
 		if err := strvals.ParseIntoString(s, base); err != nil {
-			return nil, fmt.Errorf("--set-string %s: %v", s, err)
+			return nil, setError("--set-string", s, err)
 		}
 	}
 	return base, nil
+}
+
+// setError reports a bad --set argument by its keys only: values set on
+// the command line are often passwords, and errors end up in reports.
+func setError(flag, arg string, err error) error {
+	msg := err.Error()
+	var keys []string
+	for _, kv := range strings.Split(arg, ",") {
+		k, v, _ := strings.Cut(kv, "=")
+		keys = append(keys, k)
+		if v != "" {
+			msg = strings.ReplaceAll(msg, v, "(value hidden)")
+		}
+	}
+	return fmt.Errorf("%s for %s: %s", flag, strings.Join(keys, ","), msg)
 }
 
 // mergeValues merges b into a deeply, b winning, as helm merges value files.

@@ -212,3 +212,16 @@ func TestHelmChartArchive(t *testing.T) {
 		t.Errorf("file %s origin %q, want %s", d.Source.File, d.Source.Origin, want)
 	}
 }
+
+func TestSetErrorsHideValues(t *testing.T) {
+	_, err := helmValues(HelmOptions{Set: []string{"db.password=hunter2-secret,a[=x"}})
+	if err == nil {
+		t.Fatal("a malformed --set must fail")
+	}
+	if strings.Contains(err.Error(), "hunter2-secret") {
+		t.Fatalf("the error prints a value: %v", err)
+	}
+	if !strings.Contains(err.Error(), "db.password") {
+		t.Errorf("the error should name the keys: %v", err)
+	}
+}

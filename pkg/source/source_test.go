@@ -664,7 +664,8 @@ func TestDuplicateKeysLastWins(t *testing.T) {
 }
 
 func TestScalarTypes(t *testing.T) {
-	// A custom resource: no Kubernetes type narrows the values.
+	// A custom resource: no Kubernetes type narrows the values. Plain yes
+	// is a boolean, as in the YAML 1.1 that Kubernetes' sigs.k8s.io/yaml reads.
 	text := `apiVersion: example.com/v1
 kind: Widget
 metadata:
@@ -683,7 +684,7 @@ data:
 	if len(errs) != 0 || len(objs) != 1 {
 		t.Fatalf("objs %v errs %v", refs(objs), errs)
 	}
-	want := map[string]any{"int": int64(42), "hex": int64(31), "float": 1.5, "bool": true, "yes": "yes", "null": nil, "quoted": "42", "octal": int64(15)}
+	want := map[string]any{"int": int64(42), "hex": int64(31), "float": 1.5, "bool": true, "yes": true, "null": nil, "quoted": "42", "octal": int64(15)}
 	for k, w := range want {
 		if v := field(t, objs[0], "data", k); v != w {
 			t.Errorf("data.%s = %#v, want %#v", k, v, w)

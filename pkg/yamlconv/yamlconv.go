@@ -179,13 +179,36 @@ func (c *Converter) key(k *yaml.Node) (string, error) {
 	return k.Value, nil
 }
 
+// yaml11Bools are YAML 1.1's boolean words that YAML 1.2 reads as strings.
+var yaml11Bools = map[string]bool{
+	"y": true, "Y": true, "yes": true, "Yes": true, "YES": true, "on": true, "On": true, "ON": true,
+	"n": false, "N": false, "no": false, "No": false, "NO": false, "off": false, "Off": false, "OFF": false,
+}
+
+// Deref follows aliases to the node they name (bounded, for alias chains).
+func Deref(n *yaml.Node) *yaml.Node {
+	for i := 0; n != nil && n.Kind == yaml.AliasNode && n.Alias != nil && i < 100; i++ {
+		n = n.Alias
+	}
+	return n
+}
+
 // Scalar resolves a scalar node into int64, float64, bool, string or nil.
 func Scalar(n *yaml.Node) (any, error) { return scalar(n) }
 
 // scalar resolves a scalar as YAML 1.2's core schema does (yaml.v3's rules),
 // into the JSON types Kubernetes uses: int64, float64, bool, string, nil.
 func scalar(n *yaml.Node) (any, error) {
-	switch n.ShortTag() {
+	tag := n.ShortTag()
+	if tag == "!!str" && n.Style == 0 {
+		// Kubernetes reads YAML with sigs.k8s.io/yaml, which follows YAML
+		// 1.1: plain yes, no, on, off, y and n are booleans there. Judge
+		// "privileged: yes" as the API server would: privileged.
+		if b, ok := yaml11Bools[n.Value]; ok {
+			return b, nil
+		}
+	}
+	switch tag {
 	case "!!null":
 		return nil, nil
 	case "!!bool":

@@ -64,10 +64,20 @@ var servicePublic = &check.Func{
 				break
 			}
 			ranges := svc.Spec.LoadBalancerSourceRanges
+			field := "spec.loadBalancerSourceRanges"
+			if len(ranges) == 0 {
+				// The API server falls back to this annotation when the field is empty.
+				if a := strings.TrimSpace(svc.Annotations[corev1.AnnotationLoadBalancerSourceRangesKey]); a != "" {
+					for _, r := range strings.Split(a, ",") {
+						ranges = append(ranges, strings.TrimSpace(r))
+					}
+					field = fmt.Sprintf("metadata.annotations[%q]", corev1.AnnotationLoadBalancerSourceRangesKey)
+				}
+			}
 			if len(ranges) == 0 {
 				report(check.Result{Field: "spec.type", Message: "LoadBalancer service without loadBalancerSourceRanges is open to any address"})
 			} else if openToWorld(ranges) {
-				report(check.Result{Field: "spec.loadBalancerSourceRanges", Evidence: map[string]any{"ranges": ranges},
+				report(check.Result{Field: field, Evidence: map[string]any{"ranges": ranges},
 					Message: "LoadBalancer service allows 0.0.0.0/0 in loadBalancerSourceRanges"})
 			}
 		case corev1.ServiceTypeNodePort:
@@ -100,6 +110,9 @@ var ingressWithoutTLS = &check.Func{
 		}
 		covered := map[string]bool{}
 		for _, t := range ing.Spec.TLS {
+			if len(t.Hosts) == 0 {
+				return // an entry without hosts covers every host (the controller's default certificate)
+			}
 			for _, h := range t.Hosts {
 				covered[h] = true
 			}

@@ -1,6 +1,7 @@
 package exposure_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/rampart-k8s/rampart/pkg/check/checktest"
@@ -50,5 +51,19 @@ func TestIngressWithoutTLS(t *testing.T) {
 		if got := checktest.Find(checktest.Scan(t, ing(tls), nil), "exposure/ingress-without-tls"); len(got) != want {
 			t.Errorf("%q: got %+v", tls, got)
 		}
+	}
+}
+
+func TestSourceRangesAnnotationAndDefaultTLS(t *testing.T) {
+	lb := "apiVersion: v1\nkind: Service\nmetadata:\n  name: s\n  annotations: {service.beta.kubernetes.io/load-balancer-source-ranges: \"%s\"}\nspec: {type: LoadBalancer, ports: [{port: 80}]}\n"
+	if got := checktest.Find(checktest.Scan(t, strings.Replace(lb, "%s", "10.0.0.0/8, 192.168.0.0/16", 1), nil), "exposure/service-public"); len(got) != 0 {
+		t.Errorf("ranges in the annotation restrict the load balancer: %+v", got)
+	}
+	if got := checktest.Find(checktest.Scan(t, strings.Replace(lb, "%s", "0.0.0.0/0", 1), nil), "exposure/service-public"); len(got) != 1 {
+		t.Errorf("0.0.0.0/0 in the annotation is open to the world: %+v", got)
+	}
+	ing := "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: i}\nspec:\n  rules: [{host: a.example.com}]\n  tls: [{secretName: default-cert}]\n"
+	if got := checktest.Find(checktest.Scan(t, ing, nil), "exposure/ingress-without-tls"); len(got) != 0 {
+		t.Errorf("a tls entry without hosts covers every host: %+v", got)
 	}
 }

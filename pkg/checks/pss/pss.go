@@ -11,6 +11,7 @@ import (
 	"unicode"
 
 	"github.com/rampart-k8s/rampart/pkg/check"
+	"github.com/rampart-k8s/rampart/pkg/config"
 	"github.com/rampart-k8s/rampart/pkg/finding"
 	"github.com/rampart-k8s/rampart/pkg/inventory"
 	"k8s.io/pod-security-admission/api"
@@ -112,16 +113,20 @@ type levelVersionResult struct {
 	err error
 }
 
-var levelVersions sync.Map // *config.Config -> levelVersionResult
+var levelVersions sync.Map // config.PodSecurity -> levelVersionResult
 
-// LevelVersion reads the configured level and version (parsed once per configuration).
+// LevelVersion reads the configured level and version (each setting parsed once).
 func LevelVersion(ctx *check.Context) (api.LevelVersion, error) {
-	if v, ok := levelVersions.Load(ctx.Config); ok {
+	var key config.PodSecurity
+	if ctx.Config != nil {
+		key = ctx.Config.PodSecurity
+	}
+	if v, ok := levelVersions.Load(key); ok {
 		r := v.(levelVersionResult)
 		return r.lv, r.err
 	}
 	lv, err := parseLevelVersion(ctx)
-	levelVersions.Store(ctx.Config, levelVersionResult{lv, err})
+	levelVersions.Store(key, levelVersionResult{lv, err})
 	return lv, err
 }
 

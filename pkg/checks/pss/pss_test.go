@@ -151,3 +151,15 @@ func TestEveryLibraryCheckHasMetadata(t *testing.T) {
 		}
 	}
 }
+
+// Kubernetes reads YAML 1.1: "privileged: yes" is true there, so it must be
+// reported as privileged, not as a string where a boolean belongs.
+func TestYAML11Booleans(t *testing.T) {
+	rep := checktest.Scan(t, manifest("hostNetwork: on", "securityContext: {privileged: yes}", ""), nil)
+	if len(checktest.Find(rep, "pss/privileged")) != 1 || len(checktest.Find(rep, "pss/host-namespaces")) != 1 {
+		t.Errorf("yes/on must count as true: %v", checktest.IDs(rep))
+	}
+	if got := checktest.Find(rep, "schema/invalid-value"); len(got) != 0 {
+		t.Errorf("yes/on are valid booleans: %+v", got)
+	}
+}

@@ -40,7 +40,7 @@ func (unknownField) CheckObject(_ *check.Context, obj *inventory.Object, report 
 		}
 		sug := schema.Suggest(root, is.Path, is.Parent, is.Field)
 		sev := finding.SeverityMedium
-		if schema.IsSecurityField(is.Field) {
+		if schema.IsSecuritySetting(obj.Kind, is.Path, is.Field, sug.Paths) {
 			sev = finding.SeverityHigh
 		}
 		where := is.Parent
@@ -97,7 +97,7 @@ func (invalidValue) CheckObject(_ *check.Context, obj *inventory.Object, report 
 			continue
 		}
 		sev := finding.SeverityMedium
-		if schema.IsSecurityField(is.Field) {
+		if schema.IsSecuritySetting(obj.Kind, is.Path, is.Field, nil) {
 			sev = finding.SeverityHigh
 		}
 		report(check.Result{Field: is.Path, Severity: sev, Message: fmt.Sprintf("%s: %s", is.Path, is.Message),

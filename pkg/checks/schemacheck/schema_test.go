@@ -155,3 +155,40 @@ spec:
 		t.Errorf("with its CRD in the scan the kind is known: %v", got)
 	}
 }
+
+func TestMapKeysKeepTheirDots(t *testing.T) {
+	rep := checktest.Scan(t, `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: c
+  labels:
+    app.kubernetes.io/version: 1.0
+data: {a: b}
+`, nil)
+	got := checktest.Find(rep, "schema/invalid-value")
+	if len(got) != 1 || got[0].Location.Field != `metadata.labels["app.kubernetes.io/version"]` || got[0].Location.Line != 6 {
+		t.Fatalf("want the label's own path and line 6, got %+v", got)
+	}
+}
+
+func TestSeverityFollowsSecurityMeaningNotFieldName(t *testing.T) {
+	cases := []struct {
+		doc  string
+		want finding.Severity
+	}{
+		// A wrong-case "type" on a Service is not a security setting.
+		{"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {Type: ClusterIP, ports: [{port: 80}]}\n", finding.SeverityMedium},
+		// A container probe misplaced at the pod level: medium.
+		{"apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  livenessProbe: {tcpSocket: {port: 80}}\n  containers: [{name: a, image: busybox:1.37}]\n", finding.SeverityMedium},
+		// A typo inside a NetworkPolicy: the policy does not do what it says.
+		{"apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: n}\nspec: {podSelector: {}, ingres: []}\n", finding.SeverityHigh},
+		// capabilities written at the pod's securityContext.
+		{"apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  securityContext: {capabilities: {drop: [ALL]}}\n  containers: [{name: a, image: busybox:1.37}]\n", finding.SeverityHigh},
+	}
+	for _, tc := range cases {
+		got := checktest.Find(checktest.Scan(t, tc.doc, nil), "schema/unknown-field")
+		if len(got) != 1 || got[0].Severity != tc.want {
+			t.Errorf("%q: got %+v, want one %s finding", tc.doc, got, tc.want)
+		}
+	}
+}

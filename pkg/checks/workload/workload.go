@@ -6,11 +6,11 @@ package workload
 import (
 	"fmt"
 	"maps"
-	"path"
 	"slices"
 
 	"github.com/rampart-k8s/rampart/pkg/check"
 	"github.com/rampart-k8s/rampart/pkg/finding"
+	"github.com/rampart-k8s/rampart/pkg/glob"
 	"github.com/rampart-k8s/rampart/pkg/inventory"
 	corev1 "k8s.io/api/core/v1"
 	nodev1 "k8s.io/api/node/v1"
@@ -98,15 +98,6 @@ func selected(labels, selector map[string]string) bool {
 	return true
 }
 
-func sandboxHandler(handler string, patterns []string) bool {
-	for _, p := range patterns {
-		if ok, _ := path.Match(p, handler); ok {
-			return true
-		}
-	}
-	return false
-}
-
 var untrustedWithoutSandbox = &check.Func{
 	M: check.Meta{
 		ID: "workload/untrusted-without-sandbox", Title: "Untrusted workload without a sandbox runtime", Severity: finding.SeverityHigh,
@@ -143,7 +134,7 @@ var untrustedWithoutSandbox = &check.Func{
 		}
 		if o := ctx.Inventory.Get("RuntimeClass", "", *rc); o != nil {
 			if t, ok := o.Typed.(*nodev1.RuntimeClass); ok {
-				if sandboxHandler(t.Handler, cfg.SandboxHandlers) {
+				if glob.Any(cfg.SandboxHandlers, t.Handler) {
 					return
 				}
 				report(check.Result{Field: field, Evidence: map[string]any{"runtimeClass": *rc, "handler": t.Handler},
@@ -151,7 +142,7 @@ var untrustedWithoutSandbox = &check.Func{
 				return
 			}
 		}
-		if sandboxHandler(*rc, cfg.SandboxHandlers) {
+		if glob.Any(cfg.SandboxHandlers, *rc) {
 			return // judged by name: the RuntimeClass object is not in the scan
 		}
 		report(check.Result{Field: field, Evidence: map[string]any{"runtimeClass": *rc},

@@ -84,3 +84,18 @@ func TestUntrustedWithoutSandbox(t *testing.T) {
 		t.Errorf("configured handler must count as a sandbox: %+v", got)
 	}
 }
+
+// Charts often stamp a namespace on cluster-scoped objects; the API server
+// ignores it, and so must the lookups.
+func TestClusterScopedObjectsWithANamespace(t *testing.T) {
+	docs := "apiVersion: v1\nkind: Namespace\nmetadata: {name: ns, namespace: ns, labels: {rampart.dev/trust: untrusted}}\n---\n" +
+		"apiVersion: node.k8s.io/v1\nkind: RuntimeClass\nmetadata: {name: secure, namespace: ns}\nhandler: runsc\n---\n" +
+		pod("  runtimeClassName: secure\n")
+	if got := checktest.Find(checktest.Scan(t, docs, nil), "workload/untrusted-without-sandbox"); len(got) != 0 {
+		t.Errorf("the RuntimeClass with handler runsc must be found: %+v", got)
+	}
+	docs = "apiVersion: v1\nkind: Namespace\nmetadata: {name: ns, namespace: other, labels: {rampart.dev/trust: untrusted}}\n---\n" + pod("")
+	if got := checktest.Find(checktest.Scan(t, docs, nil), "workload/untrusted-without-sandbox"); len(got) != 1 {
+		t.Errorf("the namespace's labels must be found: %+v", got)
+	}
+}
