@@ -60,15 +60,8 @@ func Inventory(inv *inventory.Inventory, opts Options) *finding.Report {
 		pol.Rules = append(pol.Rules, finding.IgnoreRule{Check: r.Check, Kind: r.Kind, Namespace: r.Namespace,
 			Name: r.Name, Labels: r.Labels, Reason: r.Reason, Expires: r.Expires})
 	}
-	objects := map[finding.Resource]*inventory.Object{}
-	for _, o := range inv.Objects() {
-		r := o.Resource()
-		if _, ok := objects[r]; !ok {
-			objects[r] = o
-		}
-	}
 	rep.Warnings = pol.Apply(rep.Findings, func(f *finding.Finding) finding.Target {
-		if o := objects[f.Resource]; o != nil {
+		if o := inv.Get(f.Resource.Kind, f.Resource.Namespace, f.Resource.Name); o != nil {
 			return finding.Target{Annotations: o.Annotations(), Labels: o.Labels()}
 		}
 		return finding.Target{}

@@ -125,21 +125,34 @@ var yamlLineRE = regexp.MustCompile(`line (\d+)`)
 // errors and positions. Documents without apiVersion and kind are not
 // Kubernetes objects (values files, CI configs) and are skipped silently.
 func parseDocuments(file string, data []byte, lim Limits, origin string) ([]*inventory.Object, []finding.InputError) {
+	docs, bad := documentsOf(file, data)
+	if bad != nil {
+		return nil, []finding.InputError{*bad}
+	}
 	var objs []*inventory.Object
 	var errs []finding.InputError
-	data = trimBOM(data)
-	if isBinary(data) {
-		return nil, []finding.InputError{{File: file, Line: 1, Message: "binary file, not YAML or JSON"}}
-	}
-	for _, doc := range splitDocuments(data) {
-		if blank(doc.text) {
-			continue
-		}
+	for _, doc := range docs {
 		o, e := parseDocument(file, doc, lim, origin)
 		objs = append(objs, o...)
 		errs = append(errs, e...)
 	}
 	return objs, errs
+}
+
+// documentsOf splits a file's content into its non-blank documents, or
+// refuses a binary file.
+func documentsOf(file string, data []byte) ([]document, *finding.InputError) {
+	data = trimBOM(data)
+	if isBinary(data) {
+		return nil, &finding.InputError{File: file, Line: 1, Message: "binary file, not YAML or JSON"}
+	}
+	var docs []document
+	for _, d := range splitDocuments(data) {
+		if !blank(d.text) {
+			docs = append(docs, d)
+		}
+	}
+	return docs, nil
 }
 
 func parseDocument(file string, doc document, lim Limits, origin string) ([]*inventory.Object, []finding.InputError) {

@@ -168,15 +168,13 @@ func readFiles(files []string, opts Options) Result {
 		if f == "-" {
 			name = "<stdin>"
 		}
-		data = trimBOM(data)
-		if isBinary(data) {
-			res.Errors = append(res.Errors, finding.InputError{File: name, Line: 1, Message: "binary file, not YAML or JSON"})
+		docs, bad := documentsOf(name, data)
+		if bad != nil {
+			res.Errors = append(res.Errors, *bad)
 			continue
 		}
-		for _, d := range splitDocuments(data) {
-			if !blank(d.text) {
-				jobs = append(jobs, job{name, d})
-			}
+		for _, d := range docs {
+			jobs = append(jobs, job{name, d})
 		}
 	}
 	objs := make([][]*inventory.Object, len(jobs))

@@ -6,6 +6,7 @@ package pss
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"unicode"
@@ -71,7 +72,7 @@ func (c *Check) Meta() check.Meta {
 	return check.Meta{
 		ID: ID(c.lib.ID), Title: c.info.title, Severity: c.info.severity, Category: finding.CategoryContainer,
 		Why: c.info.why, Remediation: c.info.remediation, Controls: controls,
-		Kinds: []string{"Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job", "CronJob", "PodTemplate"},
+		Kinds: append(slices.Clone(check.WorkloadKinds), "PodTemplate"),
 	}
 }
 
