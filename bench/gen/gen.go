@@ -166,7 +166,7 @@ func appName(i int) string { return fmt.Sprintf("app-%02d", i) }
 
 // digest is a deterministic, well-formed sha256 digest.
 func digest(ns, i, c int) string {
-	x := uint64(ns)*1_000_003 + uint64(i)*7919 + uint64(c)*104729 + 0x9e3779b97f4a7c15
+	x := uint64(ns)*1_000_003 + uint64(i)*7919 + uint64(c)*104729 + 0x9e3779b97f4a7c15 // #nosec G115 -- small non-negative indexes; wrapping is what this hash wants
 	s := ""
 	for len(s) < 64 {
 		x ^= x << 13
