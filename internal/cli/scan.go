@@ -1,10 +1,12 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/rampart-k8s/rampart/pkg/check"
 	"github.com/rampart-k8s/rampart/pkg/checks/all"
@@ -13,8 +15,11 @@ import (
 	"github.com/rampart-k8s/rampart/pkg/report"
 	"github.com/rampart-k8s/rampart/pkg/scan"
 	"github.com/rampart-k8s/rampart/pkg/source"
+	"github.com/rampart-k8s/rampart/pkg/source/cluster"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
 )
 
 // ScanOptions are the flags of `rampart scan`.
@@ -28,6 +33,13 @@ type ScanOptions struct {
 	NoColor        bool
 	MaxFileMiB     int64
 	Helm           source.HelmOptions
+
+	// Live scanning, with kubectl's flags.
+	Cluster    bool
+	Kubeconfig string
+	Context    string
+	Namespaces []string
+	Timeout    time.Duration
 
 	streams   IOStreams
 	cfg       *config.Config
@@ -74,6 +86,11 @@ Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it,
 	f.StringArrayVar(&o.Helm.SetString, "set-string", nil, "Helm string value for charts, key=value (repeatable)")
 	f.StringVar(&o.Helm.ReleaseName, "release-name", "", "Helm release name for charts (default release-name)")
 	f.StringVar(&o.Helm.Namespace, "helm-namespace", "", "Helm release namespace for charts (default default)")
+	f.BoolVar(&o.Cluster, "cluster", false, "scan the live cluster of the current kubeconfig context (read-only)")
+	f.StringVar(&o.Kubeconfig, "kubeconfig", "", "kubeconfig file (default $KUBECONFIG or ~/.kube/config; in-cluster when run in a pod)")
+	f.StringVar(&o.Context, "context", "", "kubeconfig context to use")
+	f.StringSliceVarP(&o.Namespaces, "namespace", "n", nil, "with --cluster: only these namespaces (repeatable or comma-separated)")
+	f.DurationVar(&o.Timeout, "request-timeout", 30*time.Second, "with --cluster: timeout of each API request")
 	return cmd
 }
 
@@ -111,8 +128,13 @@ func (o *ScanOptions) Complete(_ *cobra.Command, args []string) error {
 
 // Validate checks the flags before any input is read.
 func (o *ScanOptions) Validate() error {
-	if len(o.Paths) == 0 {
-		return errors.New("scan needs at least one PATH (a file, a folder, a chart, a kustomization, or - for stdin)")
+	switch {
+	case o.Cluster && len(o.Paths) > 0:
+		return errors.New("scan takes PATHs or --cluster, not both")
+	case !o.Cluster && len(o.Namespaces) > 0:
+		return errors.New("-n/--namespace applies to --cluster scans")
+	case !o.Cluster && len(o.Paths) == 0:
+		return errors.New("scan needs at least one PATH (a file, a folder, a chart, a kustomization, or - for stdin), or --cluster")
 	}
 	if !contains(report.Formats, o.Output) {
 		return fmt.Errorf("--output %q: want one of %s", o.Output, strings.Join(report.Formats, ", "))
@@ -128,7 +150,7 @@ func (o *ScanOptions) Run() error {
 	reg := all.Registry()
 	lim := source.DefaultLimits
 	lim.MaxFileBytes = o.MaxFileMiB << 20
-	rep := scan.Files(scan.Options{
+	opts := scan.Options{
 		Paths:    o.Paths,
 		Source:   source.Options{Limits: lim, Stdin: o.streams.In, Helm: o.Helm},
 		Config:   o.cfg,
@@ -136,7 +158,19 @@ func (o *ScanOptions) Run() error {
 		FailOn:   o.threshold,
 		Baseline: o.baseline,
 		Version:  Version,
-	})
+	}
+	var rep *finding.Report
+	if o.Cluster {
+		cfg, err := o.restConfig()
+		if err != nil {
+			return &exitError{code: ExitError, err: err}
+		}
+		progress := newProgress(o.streams.ErrOut)
+		rep = scan.Cluster(context.Background(), opts, cluster.Options{Config: cfg, Namespaces: o.Namespaces, Timeout: o.Timeout, Progress: progress.add})
+		progress.done()
+	} else {
+		rep = scan.Files(opts)
+	}
 	var metas []check.Meta
 	for _, c := range reg.Checks() {
 		metas = append(metas, c.Meta())
@@ -154,6 +188,21 @@ func (o *ScanOptions) Run() error {
 		return &exitError{code: ExitFindings}
 	}
 	return nil
+}
+
+// restConfig loads the client configuration as kubectl does: --kubeconfig,
+// then $KUBECONFIG, then ~/.kube/config, then in-cluster; --context picks
+// the context.
+func (o *ScanOptions) restConfig() (*rest.Config, error) {
+	rules := clientcmd.NewDefaultClientConfigLoadingRules()
+	rules.ExplicitPath = o.Kubeconfig
+	overrides := &clientcmd.ConfigOverrides{CurrentContext: o.Context}
+	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, overrides).ClientConfig()
+	if err != nil {
+		return nil, fmt.Errorf("cluster configuration: %w", err)
+	}
+	cfg.UserAgent = "rampart/" + Version
+	return cfg, nil
 }
 
 func isTerminal(w any) bool {

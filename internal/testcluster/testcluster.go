@@ -51,6 +51,8 @@ type Options struct {
 	Controllers []string
 	// StartTimeout bounds the whole start.
 	StartTimeout time.Duration
+	// APIServerArgs are extra kube-apiserver flags (an audit policy, say).
+	APIServerArgs []string
 }
 
 // DefaultControllers is the controller set a test cluster runs.
@@ -179,17 +181,18 @@ func Start(ctx context.Context, opts Options) (c *Cluster, err error) {
 		return nil, err
 	}
 	c.URL = "https://127.0.0.1:" + strconv.Itoa(apiPort)
-	if err := c.run(filepath.Join(bin, "kube-apiserver"), "kube-apiserver",
-		"--etcd-servers="+c.EtcdURL,
-		"--bind-address=127.0.0.1", "--secure-port="+strconv.Itoa(apiPort),
-		"--tls-cert-file="+certFile, "--tls-private-key-file="+keyFile,
-		"--client-ca-file="+caFile,
+	apiArgs := []string{
+		"--etcd-servers=" + c.EtcdURL,
+		"--bind-address=127.0.0.1", "--secure-port=" + strconv.Itoa(apiPort),
+		"--tls-cert-file=" + certFile, "--tls-private-key-file=" + keyFile,
+		"--client-ca-file=" + caFile,
 		"--authorization-mode=RBAC", "--anonymous-auth=false",
 		"--service-account-issuer=https://kubernetes.default.svc.cluster.local",
-		"--service-account-key-file="+saPub, "--service-account-signing-key-file="+saKey,
+		"--service-account-key-file=" + saPub, "--service-account-signing-key-file=" + saKey,
 		"--service-cluster-ip-range=10.96.0.0/16", "--allow-privileged=true",
-		"--cert-dir="+filepath.Join(dir, "apiserver-certs"),
-	); err != nil {
+		"--cert-dir=" + filepath.Join(dir, "apiserver-certs"),
+	}
+	if err := c.run(filepath.Join(bin, "kube-apiserver"), "kube-apiserver", append(apiArgs, opts.APIServerArgs...)...); err != nil {
 		return nil, err
 	}
 	admin, err := c.UserConfig("rampart-test-admin", "system:masters")
@@ -353,6 +356,13 @@ func waitReady(ctx context.Context, client *kubernetes.Clientset) error {
 			return fmt.Errorf("%w (last error: %v)", ctx.Err(), last)
 		case <-time.After(200 * time.Millisecond):
 		}
+	}
+}
+
+// StopAPIServer kills the API server alone (for fault tests).
+func (c *Cluster) StopAPIServer() {
+	if len(c.procs) > 1 {
+		_ = syscall.Kill(-c.procs[1].Process.Pid, syscall.SIGKILL)
 	}
 }
 

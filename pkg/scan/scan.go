@@ -4,6 +4,7 @@
 package scan
 
 import (
+	"context"
 	"time"
 
 	"github.com/rampart-k8s/rampart/pkg/check"
@@ -11,6 +12,7 @@ import (
 	"github.com/rampart-k8s/rampart/pkg/finding"
 	"github.com/rampart-k8s/rampart/pkg/inventory"
 	"github.com/rampart-k8s/rampart/pkg/source"
+	"github.com/rampart-k8s/rampart/pkg/source/cluster"
 )
 
 // Options configures a scan.
@@ -68,5 +70,18 @@ func Inventory(inv *inventory.Inventory, opts Options) *finding.Report {
 	})
 	rep.Sort()
 	rep.Summarize(inv.Len(), opts.FailOn)
+	return rep
+}
+
+// Cluster reads a live cluster and runs the checks on what it holds. What
+// the credentials could not list is in the report's skipped list; failures
+// to reach the server are input errors.
+func Cluster(ctx context.Context, opts Options, live cluster.Options) *finding.Report {
+	res := cluster.Load(ctx, live)
+	rep := Inventory(inventory.New(res.Objects), opts)
+	rep.Errors = append(rep.Errors, res.Errors...)
+	rep.Skipped = append(rep.Skipped, res.Skipped...)
+	rep.Sort()
+	rep.Summarize(rep.Summary.Objects, opts.FailOn)
 	return rep
 }

@@ -1,0 +1,423 @@
+// Package live tests rampart's live scanning against a real kube-apiserver,
+// etcd and kube-controller-manager (internal/testcluster).
+package live
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rampart-k8s/rampart/internal/cli"
+	"github.com/rampart-k8s/rampart/internal/testcluster"
+	"github.com/rampart-k8s/rampart/pkg/checks/all"
+	"github.com/rampart-k8s/rampart/pkg/finding"
+	"github.com/rampart-k8s/rampart/pkg/inventory"
+	"github.com/rampart-k8s/rampart/pkg/scan"
+	"github.com/rampart-k8s/rampart/pkg/source"
+	"github.com/rampart-k8s/rampart/pkg/source/cluster"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/yaml"
+)
+
+var shared *testcluster.Cluster
+
+func TestMain(m *testing.M) {
+	os.Exit(func() int {
+		c, err := testcluster.Start(context.Background(), testcluster.Options{})
+		if err != nil {
+			fmt.Println("testcluster:", err)
+			return 1
+		}
+		shared = c
+		defer c.Stop()
+		return m.Run()
+	}())
+}
+
+func adminConfig(t *testing.T) *rest.Config {
+	t.Helper()
+	cfg, err := shared.UserConfig("rampart-test-admin", "system:masters")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// gvrOf maps the kinds the tests apply to their resources.
+func gvrOf(apiVersion, kind string) (schema.GroupVersionResource, bool) {
+	gv, _ := schema.ParseGroupVersion(apiVersion)
+	for _, r := range cluster.Resources {
+		if r.Kind == kind && r.GVR.GroupVersion() == gv {
+			return r.GVR, true
+		}
+	}
+	return schema.GroupVersionResource{}, false
+}
+
+// apply creates every object of the files in the cluster and returns the
+// documents the API server accepted and the objects it rejected.
+func apply(t *testing.T, cfg *rest.Config, files ...string) (accepted []string, rejected []string) {
+	t.Helper()
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := source.Load(files, source.Options{})
+	if len(res.Errors) > 0 {
+		t.Fatalf("examples do not read: %v", res.Errors)
+	}
+	// Namespaces first.
+	objs := slices.Clone(res.Objects)
+	slices.SortStableFunc(objs, func(a, b *inventory.Object) int {
+		return boolInt(b.Kind == "Namespace") - boolInt(a.Kind == "Namespace")
+	})
+	for _, o := range objs {
+		ref := o.Kind + "/" + o.Namespace + "/" + o.Name
+		u := &unstructured.Unstructured{}
+		if err := yaml.Unmarshal(o.Source.Doc, &u.Object); err != nil {
+			t.Fatal(err)
+		}
+		gvr, ok := gvrOf(o.APIVersion, o.Kind)
+		if !ok {
+			rejected = append(rejected, ref)
+			continue
+		}
+		var ri dynamic.ResourceInterface = dyn.Resource(gvr)
+		if o.Namespace != "" {
+			ri = dyn.Resource(gvr).Namespace(o.Namespace)
+		}
+		if _, err := ri.Create(context.Background(), u, metav1.CreateOptions{}); err != nil {
+			rejected = append(rejected, ref)
+			continue
+		}
+		accepted = append(accepted, string(o.Source.Doc))
+	}
+	return accepted, rejected
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+type key struct{ check, kind, ns, name string }
+
+func keys(rep *finding.Report, keep func(f finding.Finding) bool) map[key]bool {
+	out := map[key]bool{}
+	for _, f := range rep.Findings {
+		if keep(f) {
+			out[key{f.CheckID, f.Resource.Kind, f.Resource.Namespace, f.Resource.Name}] = true
+		}
+	}
+	return out
+}
+
+// TestLiveScanMatchesFileScan applies the shipped examples to the cluster
+// and scans them both ways: the findings must be the same. Schema findings
+// exist only in files (the API server drops unknown fields or rejects the
+// object), so they are compared apart.
+func TestLiveScanMatchesFileScan(t *testing.T) {
+	cfg := adminConfig(t)
+	files, _ := filepath.Glob("../../examples/manifests/*.yaml")
+	accepted, rejected := apply(t, cfg, files...)
+	slices.Sort(rejected)
+	want := []string{"Certificate/shop/shop-tls", "NetworkPolicy/shop/default-deny", "Pod/payments/debug"}
+	if !slices.Equal(rejected, want) {
+		t.Errorf("the API server rejected %v, want %v (the examples rampart flags as unserved or invalid)", rejected, want)
+	}
+	doc := filepath.Join(t.TempDir(), "accepted.yaml")
+	if err := os.WriteFile(doc, []byte(strings.Join(accepted, "\n---\n")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	opts := scan.Options{Registry: all.Registry(), Paths: []string{doc}}
+	fileRep := scan.Files(opts)
+	liveRep := scan.Cluster(context.Background(), opts, cluster.Options{Config: cfg})
+	if len(liveRep.Errors) > 0 || len(liveRep.Skipped) > 0 {
+		t.Fatalf("admin scan: errors %v, skipped %v", liveRep.Errors, liveRep.Skipped)
+	}
+	applied := map[string]bool{}
+	for _, f := range fileRep.Findings {
+		applied[f.Resource.Kind+"/"+f.Resource.Namespace+"/"+f.Resource.Name] = true
+	}
+	notSchema := func(f finding.Finding) bool {
+		return !strings.HasPrefix(f.CheckID, "schema/") && applied[f.Resource.Kind+"/"+f.Resource.Namespace+"/"+f.Resource.Name]
+	}
+	fileKeys, liveKeys := keys(fileRep, notSchema), keys(liveRep, notSchema)
+	for k := range fileKeys {
+		if !liveKeys[k] {
+			t.Errorf("file scan finds %v, live scan does not", k)
+		}
+	}
+	for k := range liveKeys {
+		if !fileKeys[k] {
+			t.Errorf("live scan finds %v, file scan does not", k)
+		}
+	}
+	if len(fileKeys) < 15 {
+		t.Errorf("only %d findings compared", len(fileKeys))
+	}
+	t.Logf("live and file scans agree on %d findings over %d applied objects", len(fileKeys), len(accepted))
+	// Live findings carry identities, not files.
+	for _, f := range liveRep.Findings {
+		if f.Location.File != "" {
+			t.Errorf("live finding with a file: %+v", f.Location)
+			break
+		}
+	}
+	for _, f := range liveRep.Findings {
+		if f.Resource.Kind == "Deployment" && f.Resource.UID == "" {
+			t.Errorf("live finding without uid: %+v", f.Resource)
+			break
+		}
+	}
+}
+
+// bindReader grants the ClusterRole of deploy/rampart-reader.yaml to a user.
+func bindReader(t *testing.T, user string) {
+	t.Helper()
+	data, err := os.ReadFile("../../deploy/rampart-reader.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var role rbacv1.ClusterRole
+	if err := yaml.Unmarshal([]byte(strings.Split(string(data), "\n---\n")[0]), &role); err != nil {
+		t.Fatal(err)
+	}
+	role.Name = "rampart-reader-" + user
+	cs := mustAdmin(t)
+	if _, err := cs.RbacV1().ClusterRoles().Create(context.Background(), &role, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	rb := &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: role.Name},
+		RoleRef:  rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: role.Name},
+		Subjects: []rbacv1.Subject{{Kind: "User", APIGroup: "rbac.authorization.k8s.io", Name: user}}}
+	if _, err := cs.RbacV1().ClusterRoleBindings().Create(context.Background(), rb, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestReaderRoleIsEnough(t *testing.T) {
+	bindReader(t, "reader")
+	cfg, err := shared.UserConfig("reader")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := scan.Cluster(context.Background(), scan.Options{Registry: all.Registry()}, cluster.Options{Config: cfg})
+	if len(rep.Skipped) != 0 || len(rep.Errors) != 0 {
+		t.Fatalf("with deploy/rampart-reader.yaml nothing may be skipped: skipped %v, errors %v", rep.Skipped, rep.Errors)
+	}
+	if rep.Summary.Objects == 0 {
+		t.Fatal("the reader saw no objects")
+	}
+}
+
+func TestFewerRightsAreReportedAsSkipped(t *testing.T) {
+	cs := mustAdmin(t)
+	ctx := context.Background()
+	if _, err := cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "limited"}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	// "limited" may list pods and nothing else, and only in its namespace.
+	role := &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: "pods", Namespace: "limited"},
+		Rules: []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"pods"}, Verbs: []string{"list"}}}}
+	if _, err := cs.RbacV1().Roles("limited").Create(ctx, role, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	rb := &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "pods", Namespace: "limited"},
+		RoleRef:  rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "Role", Name: "pods"},
+		Subjects: []rbacv1.Subject{{Kind: "User", APIGroup: "rbac.authorization.k8s.io", Name: "limited"}}}
+	if _, err := cs.RbacV1().RoleBindings("limited").Create(ctx, rb, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := shared.UserConfig("limited")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := scan.Cluster(ctx, scan.Options{Registry: all.Registry()}, cluster.Options{Config: cfg, Namespaces: []string{"limited"}})
+	if len(rep.Errors) != 0 {
+		t.Fatalf("missing rights are not errors: %v", rep.Errors)
+	}
+	skipped := map[string]bool{}
+	for _, s := range rep.Skipped {
+		skipped[s.Resource] = true
+	}
+	if skipped["pods"] || !skipped["deployments"] || !skipped["namespaces"] || !skipped["secrets"] {
+		t.Errorf("pods are allowed; deployments, namespaces and secrets are not: skipped %v", skipped)
+	}
+	if len(rep.Skipped) != len(cluster.Resources)-1 {
+		t.Errorf("want every resource but pods skipped, got %d of %d", len(rep.Skipped), len(cluster.Resources))
+	}
+}
+
+func mustAdmin(t *testing.T) *kubernetes.Clientset {
+	t.Helper()
+	cs, err := shared.Admin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cs
+}
+
+// TestScanIsReadOnly scans a cluster whose API server audits every request
+// and asserts that rampart's user sent no write.
+func TestScanIsReadOnly(t *testing.T) {
+	dir := t.TempDir()
+	policy := filepath.Join(dir, "audit.yaml")
+	if err := os.WriteFile(policy, []byte("apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Metadata\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	logPath := filepath.Join(dir, "audit.log")
+	c, err := testcluster.Start(context.Background(), testcluster.Options{Controllers: []string{"namespace-controller"},
+		APIServerArgs: []string{"--audit-policy-file=" + policy, "--audit-log-path=" + logPath}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Stop()
+	cfg, err := c.UserConfig("rampart-audited", "system:masters")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := scan.Cluster(context.Background(), scan.Options{Registry: all.Registry()}, cluster.Options{Config: cfg})
+	if len(rep.Errors) != 0 {
+		t.Fatal(rep.Errors)
+	}
+	// The audit log is written asynchronously: wait until rampart's requests show up.
+	verbs := map[string]int{}
+	err = wait.PollUntilContextTimeout(context.Background(), 200*time.Millisecond, 20*time.Second, true, func(context.Context) (bool, error) {
+		verbs = auditVerbs(t, logPath, "rampart-audited")
+		return verbs["list"] >= len(cluster.Resources), nil
+	})
+	if err != nil {
+		t.Fatalf("rampart's lists never reached the audit log: %v", verbs)
+	}
+	for v, n := range verbs {
+		if v != "list" && v != "get" && v != "watch" {
+			t.Errorf("rampart sent %d %q requests", n, v)
+		}
+	}
+	t.Logf("audit log: rampart's user sent %v", verbs)
+}
+
+func auditVerbs(t *testing.T, path, user string) map[string]int {
+	t.Helper()
+	f, err := os.Open(path) // #nosec G304 -- the test's own audit log
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	out := map[string]int{}
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<24)
+	for sc.Scan() {
+		var ev struct {
+			Stage string `json:"stage"`
+			Verb  string `json:"verb"`
+			User  struct {
+				Username string `json:"username"`
+			} `json:"user"`
+		}
+		if json.Unmarshal(sc.Bytes(), &ev) == nil && ev.User.Username == user && ev.Stage == "ResponseComplete" {
+			out[ev.Verb]++
+		}
+	}
+	return out
+}
+
+// TestServerGoneMidScan: the API server dies while rampart lists; the scan
+// ends with errors, quickly, instead of hanging.
+func TestServerGoneMidScan(t *testing.T) {
+	c, err := testcluster.Start(context.Background(), testcluster.Options{Controllers: []string{"namespace-controller"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Stop()
+	cfg, err := c.UserConfig("rampart", "system:masters")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	first := true
+	rep := scan.Cluster(context.Background(), scan.Options{Registry: all.Registry()}, cluster.Options{Config: cfg, Timeout: 5 * time.Second,
+		Progress: func(string, int) {
+			if first {
+				first = false
+				c.StopAPIServer()
+			}
+		}})
+	if took := time.Since(start); took > 60*time.Second {
+		t.Errorf("the scan took %v after the server died", took)
+	}
+	if len(rep.Errors) == 0 {
+		t.Fatalf("a scan that lost its server must report errors; skipped %v", rep.Skipped)
+	}
+	t.Logf("after the API server died: %d errors, first: %s", len(rep.Errors), rep.Errors[0].Message)
+}
+
+// TestCommandLine runs `rampart scan --cluster` as a user would, with a
+// kubeconfig file, a context and -n.
+func TestCommandLine(t *testing.T) {
+	kubeconfig := filepath.Join(t.TempDir(), "config")
+	if err := shared.WriteKubeconfig(kubeconfig, "rampart-test-admin", "system:masters"); err != nil {
+		t.Fatal(err)
+	}
+	cs := mustAdmin(t)
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "cli"}}
+	if _, err := cs.CoreV1().Namespaces().Create(context.Background(), ns, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "root", Namespace: "cli"},
+		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "a", Image: "busybox:1.37"}}}}
+	if _, err := cs.CoreV1().Pods("cli").Create(context.Background(), pod, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	run := func(args ...string) (finding.Report, int, string) {
+		var out, errOut strings.Builder
+		code := cli.Run(args, cli.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut})
+		var rep finding.Report
+		if code != cli.ExitError {
+			if err := json.Unmarshal([]byte(out.String()), &rep); err != nil {
+				t.Fatalf("%v: %v\n%s", args, err, out.String())
+			}
+		}
+		return rep, code, errOut.String()
+	}
+	rep, code, stderr := run("scan", "--cluster", "--kubeconfig", kubeconfig, "--context", "test", "-n", "cli", "-o", "json")
+	if code != cli.ExitFindings {
+		t.Fatalf("exit %d, stderr %s", code, stderr)
+	}
+	for _, f := range rep.Findings {
+		if f.Resource.Namespace != "cli" && f.Resource.Namespace != "" {
+			t.Errorf("-n cli, but a finding in %q", f.Resource.Namespace)
+		}
+	}
+	if len(rep.Findings) == 0 {
+		t.Fatal("the root pod must give findings")
+	}
+	t.Setenv("KUBECONFIG", kubeconfig)
+	if _, code, stderr := run("scan", "--cluster", "-n", "cli", "-o", "json"); code != cli.ExitFindings {
+		t.Errorf("KUBECONFIG must be honoured: exit %d, %s", code, stderr)
+	}
+	if _, code, _ := run("scan", "--cluster", "--context", "nope", "-o", "json"); code != cli.ExitError {
+		t.Errorf("an unknown context is a usage error, exit %d", code)
+	}
+	if _, code, _ := run("scan", "--cluster", "examples", "-o", "json"); code != cli.ExitError {
+		t.Errorf("paths and --cluster together are a usage error, exit %d", code)
+	}
+}
