@@ -5,7 +5,7 @@ STATICCHECK_VERSION := v0.8.2
 GOSEC_VERSION := v2.30.0
 FUZZTIME ?= 15s
 
-.PHONY: all build test testbin unit pss-agreement fuzz docs check-docs lint vet fmt-check staticcheck gosec bench clean
+.PHONY: all build demo test testbin unit pss-agreement fuzz docs check-docs lint vet fmt-check staticcheck gosec bench clean
 
 all: build
 
@@ -66,6 +66,10 @@ staticcheck: $(BIN)/staticcheck-$(STATICCHECK_VERSION)
 # Exclusions, each with its reason, live next to the code as #nosec comments.
 gosec: $(BIN)/gosec-$(GOSEC_VERSION)
 	$< -quiet -exclude-generated ./...
+
+# Starts a test cluster, loads examples/ into it and scans it live.
+demo: testbin
+	$(GO) run ./hack/demo
 
 # Generates a corpus of 20,000+ objects and measures the bare decode, the
 # full scan and peak memory in one run (see docs/PERFORMANCE.md).

@@ -18,17 +18,12 @@ import (
 	"github.com/rampart-k8s/rampart/internal/testcluster"
 	"github.com/rampart-k8s/rampart/pkg/checks/all"
 	"github.com/rampart-k8s/rampart/pkg/finding"
-	"github.com/rampart-k8s/rampart/pkg/inventory"
 	"github.com/rampart-k8s/rampart/pkg/scan"
-	"github.com/rampart-k8s/rampart/pkg/source"
 	"github.com/rampart-k8s/rampart/pkg/source/cluster"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/wait"
-	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/yaml"
@@ -58,65 +53,6 @@ func adminConfig(t *testing.T) *rest.Config {
 	return cfg
 }
 
-// gvrOf maps the kinds the tests apply to their resources.
-func gvrOf(apiVersion, kind string) (schema.GroupVersionResource, bool) {
-	gv, _ := schema.ParseGroupVersion(apiVersion)
-	for _, r := range cluster.Resources {
-		if r.Kind == kind && r.GVR.GroupVersion() == gv {
-			return r.GVR, true
-		}
-	}
-	return schema.GroupVersionResource{}, false
-}
-
-// apply creates every object of the files in the cluster and returns the
-// documents the API server accepted and the objects it rejected.
-func apply(t *testing.T, cfg *rest.Config, files ...string) (accepted []string, rejected []string) {
-	t.Helper()
-	dyn, err := dynamic.NewForConfig(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res := source.Load(files, source.Options{})
-	if len(res.Errors) > 0 {
-		t.Fatalf("examples do not read: %v", res.Errors)
-	}
-	// Namespaces first.
-	objs := slices.Clone(res.Objects)
-	slices.SortStableFunc(objs, func(a, b *inventory.Object) int {
-		return boolInt(b.Kind == "Namespace") - boolInt(a.Kind == "Namespace")
-	})
-	for _, o := range objs {
-		ref := o.Kind + "/" + o.Namespace + "/" + o.Name
-		u := &unstructured.Unstructured{}
-		if err := yaml.Unmarshal(o.Source.Doc, &u.Object); err != nil {
-			t.Fatal(err)
-		}
-		gvr, ok := gvrOf(o.APIVersion, o.Kind)
-		if !ok {
-			rejected = append(rejected, ref)
-			continue
-		}
-		var ri dynamic.ResourceInterface = dyn.Resource(gvr)
-		if o.Namespace != "" {
-			ri = dyn.Resource(gvr).Namespace(o.Namespace)
-		}
-		if _, err := ri.Create(context.Background(), u, metav1.CreateOptions{}); err != nil {
-			rejected = append(rejected, ref)
-			continue
-		}
-		accepted = append(accepted, string(o.Source.Doc))
-	}
-	return accepted, rejected
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
 type key struct{ check, kind, ns, name string }
 
 func keys(rep *finding.Report, keep func(f finding.Finding) bool) map[key]bool {
@@ -136,7 +72,15 @@ func keys(rep *finding.Report, keep func(f finding.Finding) bool) map[key]bool {
 func TestLiveScanMatchesFileScan(t *testing.T) {
 	cfg := adminConfig(t)
 	files, _ := filepath.Glob("../../examples/manifests/*.yaml")
-	accepted, rejected := apply(t, cfg, files...)
+	applied0, err := shared.Apply(context.Background(), files...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	accepted := applied0.Docs
+	var rejected []string
+	for ref := range applied0.Rejected {
+		rejected = append(rejected, ref)
+	}
 	slices.Sort(rejected)
 	want := []string{"Certificate/shop/shop-tls", "NetworkPolicy/shop/default-deny", "Pod/payments/debug"}
 	if !slices.Equal(rejected, want) {
