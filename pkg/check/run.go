@@ -116,6 +116,15 @@ func toFinding(p pending, indexes map[*inventory.Object]*inventory.PositionIndex
 	}
 	if o := res.Object; o != nil {
 		f.Resource = o.Resource()
+		if o.OwnedPods > 0 {
+			// Live workloads: say how many running pods the finding concerns.
+			ev := make(map[string]any, len(f.Evidence)+1)
+			for k, v := range f.Evidence {
+				ev[k] = v
+			}
+			ev["pods"] = o.OwnedPods
+			f.Evidence = ev
+		}
 		f.Location = o.Location(res.Field)
 		if res.Field != "" && len(o.Source.Doc) > 0 {
 			idx, ok := indexes[o]

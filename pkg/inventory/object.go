@@ -32,6 +32,9 @@ type Object struct {
 	Typed runtime.Object
 	// Source says where the object was read from.
 	Source Source
+	// OwnedPods counts the pods that a live object controls (directly or
+	// through ReplicaSets and Jobs), which the live source folds into it.
+	OwnedPods int
 	// FieldIssues are the problems found decoding Raw into Typed (filled by
 	// pkg/schema); the fields concerned are left out of Typed.
 	FieldIssues []FieldIssue

@@ -20,6 +20,7 @@ import (
 	"github.com/rampart-k8s/rampart/pkg/finding"
 	"github.com/rampart-k8s/rampart/pkg/scan"
 	"github.com/rampart-k8s/rampart/pkg/source/cluster"
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -363,5 +364,60 @@ func TestCommandLine(t *testing.T) {
 	}
 	if _, code, _ := run("scan", "--cluster", "examples", "-o", "json"); code != cli.ExitError {
 		t.Errorf("paths and --cluster together are a usage error, exit %d", code)
+	}
+}
+
+// TestOwnedObjectsAreReportedOnTheOwner: a Deployment's ReplicaSet and pods
+// are folded into it; findings appear once, on the Deployment, with the
+// pods counted.
+func TestOwnedObjectsAreReportedOnTheOwner(t *testing.T) {
+	ctx := context.Background()
+	cs := mustAdmin(t)
+	ns := "owners"
+	if _, err := cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	labels := map[string]string{"app": "web"}
+	spec := corev1.PodSpec{Containers: []corev1.Container{{Name: "a", Image: "busybox:1.37"}}}
+	replicas := int32(2)
+	dep, err := cs.AppsV1().Deployments(ns).Create(ctx, &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "web"},
+		Spec: appsv1.DeploymentSpec{Replicas: &replicas, Selector: &metav1.LabelSelector{MatchLabels: labels},
+			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels}, Spec: spec}}}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctrl := true
+	// The test cluster runs no deployment controller: create what it would.
+	rs, err := cs.AppsV1().ReplicaSets(ns).Create(ctx, &appsv1.ReplicaSet{ObjectMeta: metav1.ObjectMeta{Name: "web-1",
+		OwnerReferences: []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "Deployment", Name: dep.Name, UID: dep.UID, Controller: &ctrl}}},
+		Spec: appsv1.ReplicaSetSpec{Replicas: &replicas, Selector: &metav1.LabelSelector{MatchLabels: labels},
+			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels}, Spec: spec}}}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"web-1-a", "web-1-b"} {
+		p := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels,
+			OwnerReferences: []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "ReplicaSet", Name: rs.Name, UID: rs.UID, Controller: &ctrl}}}, Spec: spec}
+		if _, err := cs.CoreV1().Pods(ns).Create(ctx, p, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A bare pod stays.
+	if _, err := cs.CoreV1().Pods(ns).Create(ctx, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "bare"}, Spec: spec}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	rep := scan.Cluster(ctx, scan.Options{Registry: all.Registry()}, cluster.Options{Config: adminConfig(t), Namespaces: []string{ns}})
+	seen := map[string]bool{}
+	for _, f := range rep.Findings {
+		if f.Resource.Namespace != ns {
+			continue
+		}
+		seen[f.Resource.Kind+"/"+f.Resource.Name] = true
+		if f.Resource.Kind == "Deployment" && f.Evidence["pods"] != 2 {
+			t.Errorf("the Deployment's finding must count its 2 pods: %v", f.Evidence)
+		}
+	}
+	if !seen["Deployment/web"] || !seen["Pod/bare"] || seen["ReplicaSet/web-1"] || seen["Pod/web-1-a"] || seen["Pod/web-1-b"] {
+		t.Errorf("findings must be on the Deployment and the bare pod only: %v", seen)
 	}
 }

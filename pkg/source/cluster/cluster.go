@@ -138,6 +138,7 @@ func Load(ctx context.Context, opts Options) Result {
 		}
 	}
 	wg.Wait()
+	res.Objects = foldOwned(res.Objects)
 	return res
 }
 
