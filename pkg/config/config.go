@@ -64,6 +64,9 @@ type Images struct {
 type PodSecurity struct {
 	Level   string `json:"level,omitempty"`   // baseline or restricted (default)
 	Version string `json:"version,omitempty"` // e.g. v1.37 or latest (default)
+	// Floor is the weakest enforce level a namespace may have: baseline or
+	// restricted; empty for none.
+	Floor string `json:"floor,omitempty"`
 }
 
 // Default returns the configuration used without a file.
@@ -120,6 +123,9 @@ func Parse(file string, data []byte) (*Config, error) {
 	}
 	if l := c.PodSecurity.Level; l != "" && l != "baseline" && l != "restricted" {
 		return nil, fmt.Errorf("%s: podSecurity.level %q: want baseline or restricted", file, l)
+	}
+	if l := c.PodSecurity.Floor; l != "" && l != "baseline" && l != "restricted" {
+		return nil, fmt.Errorf("%s: podSecurity.floor %q: want baseline or restricted", file, l)
 	}
 	if v := c.PodSecurity.Version; v != "" {
 		if _, err := psaapi.ParseVersion(v); err != nil {

@@ -12,7 +12,7 @@ import (
 )
 
 // Checks returns the namespace checks.
-func Checks() []check.Check { return []check.Check{noPodSecurityEnforce} }
+func Checks() []check.Check { return []check.Check{noPodSecurityEnforce, psaMismatch{}} }
 
 var noPodSecurityEnforce = &check.Func{
 	M: check.Meta{

@@ -205,3 +205,33 @@ func (c *Check) field(pod *inventory.PodTemplate, detail string) string {
 	}
 	return pod.SpecPath
 }
+
+// libraryChecks are the library's checks, built once.
+var libraryChecks = func() []*Check {
+	var out []*Check
+	for _, c := range policy.DefaultChecks() {
+		out = append(out, &Check{lib: c})
+	}
+	return out
+}()
+
+// Strongest returns the strictest Pod Security level the pod passes at a
+// policy version: restricted, baseline or privileged.
+func Strongest(pod *inventory.PodTemplate, version api.Version) api.Level {
+	passes := func(level api.Level) bool {
+		lv := api.LevelVersion{Level: level, Version: version}
+		for _, c := range libraryChecks {
+			if c.Evaluate(lv, pod) != nil {
+				return false
+			}
+		}
+		return true
+	}
+	switch {
+	case passes(api.LevelRestricted):
+		return api.LevelRestricted
+	case passes(api.LevelBaseline):
+		return api.LevelBaseline
+	}
+	return api.LevelPrivileged
+}
