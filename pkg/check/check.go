@@ -4,6 +4,7 @@
 package check
 
 import (
+	"context"
 	"fmt"
 	"regexp"
 	"slices"
@@ -12,6 +13,7 @@ import (
 	"github.com/rampart-k8s/rampart/pkg/config"
 	"github.com/rampart-k8s/rampart/pkg/finding"
 	"github.com/rampart-k8s/rampart/pkg/inventory"
+	"k8s.io/client-go/rest"
 )
 
 // Meta describes a check; docs/checks.md and `rampart checks` are generated from it.
@@ -35,7 +37,10 @@ type Context struct {
 
 // Result is one problem a check found.
 type Result struct {
-	Object  *inventory.Object
+	// Object is what the finding is about; for findings about the cluster
+	// itself (its API server, say) it is nil and Resource names the target.
+	Object   *inventory.Object
+	Resource finding.Resource
 	Field   string // field path inside the object
 	Message string
 	// Severity overrides the check's default when set.
@@ -54,6 +59,14 @@ type Check interface {
 type ObjectCheck interface {
 	Check
 	CheckObject(ctx *Context, obj *inventory.Object, report func(Result))
+}
+
+// ClusterCheck asks a live cluster directly (its API server's answers to
+// probes), beyond what the inventory holds. It runs only in live scans and
+// must only read.
+type ClusterCheck interface {
+	Check
+	CheckCluster(ctx context.Context, c *Context, cfg *rest.Config, report func(Result))
 }
 
 // InventoryCheck looks at the inventory as a whole (for example to report a
@@ -84,9 +97,9 @@ func NewRegistry(checks ...Check) (*Registry, error) {
 			return nil, fmt.Errorf("check %s registered twice", m.ID)
 		}
 		switch c.(type) {
-		case ObjectCheck, InventoryCheck:
+		case ObjectCheck, InventoryCheck, ClusterCheck:
 		default:
-			return nil, fmt.Errorf("check %s implements neither ObjectCheck nor InventoryCheck", m.ID)
+			return nil, fmt.Errorf("check %s implements none of ObjectCheck, InventoryCheck, ClusterCheck", m.ID)
 		}
 		r.byID[m.ID] = c
 		r.checks = append(r.checks, c)

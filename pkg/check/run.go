@@ -1,12 +1,14 @@
 package check
 
 import (
+	"context"
 	"runtime"
 	"sync"
 
 	"github.com/rampart-k8s/rampart/pkg/config"
 	"github.com/rampart-k8s/rampart/pkg/finding"
 	"github.com/rampart-k8s/rampart/pkg/inventory"
+	"k8s.io/client-go/rest"
 )
 
 // Run applies every check to the inventory on all cores and returns the
@@ -114,6 +116,7 @@ func toFinding(p pending, indexes map[*inventory.Object]*inventory.PositionIndex
 		CheckID: m.ID, Title: m.Title, Severity: sev, Category: m.Category,
 		Message: res.Message, Remediation: m.Remediation, Controls: m.Controls, Evidence: res.Evidence,
 	}
+	f.Resource = res.Resource
 	if o := res.Object; o != nil {
 		f.Resource = o.Resource()
 		if o.OwnedPods > 0 {
@@ -138,4 +141,20 @@ func toFinding(p pending, indexes map[*inventory.Object]*inventory.PositionIndex
 		}
 	}
 	return f
+}
+
+// RunCluster runs the checks that probe a live cluster.
+func (r *Registry) RunCluster(ctx context.Context, c *Context, cfg *rest.Config) []finding.Finding {
+	var out []finding.Finding
+	for _, ch := range r.checks {
+		cc, ok := ch.(ClusterCheck)
+		if !ok {
+			continue
+		}
+		m := cc.Meta()
+		var results []pending
+		cc.CheckCluster(ctx, c, cfg, func(res Result) { results = append(results, pending{meta: &m, res: res}) })
+		out = append(out, resolve(results)...)
+	}
+	return out
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/rampart-k8s/rampart/pkg/inventory"
 	"github.com/rampart-k8s/rampart/pkg/source"
 	"github.com/rampart-k8s/rampart/pkg/source/cluster"
+	"k8s.io/client-go/rest"
 )
 
 // Options configures a scan.
@@ -42,16 +43,25 @@ func Files(opts Options) *finding.Report {
 
 // Inventory runs the checks on an inventory that is already built.
 func Inventory(inv *inventory.Inventory, opts Options) *finding.Report {
+	return run(context.Background(), inv, opts, nil)
+}
+
+// run runs the registry's checks (and, given a live configuration, its
+// cluster probes) and applies the policy to all their findings.
+func run(ctx context.Context, inv *inventory.Inventory, opts Options, live *rest.Config) *finding.Report {
 	cfg := opts.Config
 	if cfg == nil {
 		cfg = config.Default()
 	}
-	ctx := &check.Context{Inventory: inv, Config: cfg}
+	checkCtx := &check.Context{Inventory: inv, Config: cfg}
 	rep := &finding.Report{
 		Tool:     finding.Tool{Name: "rampart", Version: opts.Version},
-		Findings: opts.Registry.Run(ctx),
+		Findings: opts.Registry.Run(checkCtx),
 		Errors:   []finding.InputError{},
 		Skipped:  []finding.Skipped{},
+	}
+	if live != nil {
+		rep.Findings = append(rep.Findings, opts.Registry.RunCluster(ctx, checkCtx, live)...)
 	}
 	now := opts.Now
 	if now.IsZero() {
@@ -78,7 +88,7 @@ func Inventory(inv *inventory.Inventory, opts Options) *finding.Report {
 // to reach the server are input errors.
 func Cluster(ctx context.Context, opts Options, live cluster.Options) *finding.Report {
 	res := cluster.Load(ctx, live)
-	rep := Inventory(inventory.New(res.Objects), opts)
+	rep := run(ctx, inventory.New(res.Objects), opts, live.Config)
 	rep.Errors = append(rep.Errors, res.Errors...)
 	rep.Skipped = append(rep.Skipped, res.Skipped...)
 	rep.Sort()

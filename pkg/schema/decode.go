@@ -180,7 +180,7 @@ func (d *decoder) pairs(n *yaml.Node) []pair {
 				continue
 			}
 			for _, p := range d.pairs(src) {
-				if !slicesContainsKey(out, p.key.Value) {
+				if !slicesContainsKey(out, yamlconv.Key(p.key)) {
 					out = append(out, p)
 				}
 			}
@@ -191,7 +191,7 @@ func (d *decoder) pairs(n *yaml.Node) []pair {
 
 func slicesContainsKey(ps []pair, k string) bool {
 	for _, p := range ps {
-		if p.key.Value == k {
+		if yamlconv.Key(p.key) == k {
 			return true
 		}
 	}
@@ -243,7 +243,9 @@ func (d *decoder) value(n *yaml.Node, dst reflect.Value, t reflect.Type, depth i
 		fields := fieldsOf(t)
 		seen := make(map[string]bool, len(n.Content)/2)
 		for _, p := range d.pairs(n) {
-			k := p.key.Value
+			// Keys are matched and reported as they reach the API server
+			// after kubectl's YAML-to-JSON step: a plain y: is "true" there.
+			k := yamlconv.Key(p.key)
 			d.push(k)
 			f, ok := fields.byName[k]
 			switch {
@@ -301,12 +303,14 @@ func (d *decoder) value(n *yaml.Node, dst reflect.Value, t reflect.Type, depth i
 		ps := d.pairs(n)
 		out := reflect.MakeMapWithSize(t, len(ps))
 		for _, p := range ps {
-			d.push(mapKeySegment(p.key.Value))
+			// A label written as on: x is stored under "true" (see yamlconv.Key).
+			key := yamlconv.Key(p.key)
+			d.push(mapKeySegment(key))
 			ev := reflect.New(t.Elem()).Elem()
 			before := len(d.issues)
 			d.value(p.value, ev, t.Elem(), depth+1)
 			if len(d.issues) == before {
-				out.SetMapIndex(reflect.ValueOf(p.key.Value).Convert(t.Key()), ev)
+				out.SetMapIndex(reflect.ValueOf(key).Convert(t.Key()), ev)
 			}
 			d.pop()
 		}

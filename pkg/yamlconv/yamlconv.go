@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	yaml "go.yaml.in/yaml/v3"
 )
@@ -183,6 +185,110 @@ func (c *Converter) key(k *yaml.Node) (string, error) {
 var yaml11Bools = map[string]bool{
 	"y": true, "Y": true, "yes": true, "Yes": true, "YES": true, "on": true, "On": true, "ON": true,
 	"n": false, "N": false, "no": false, "No": false, "NO": false, "off": false, "Off": false, "OFF": false,
+}
+
+// Key returns the name a mapping key has in the JSON the API server
+// receives. kubectl and the other Kubernetes tools read YAML with
+// sigs.k8s.io/yaml, which resolves plain keys as YAML 1.1 does and then
+// writes the ones that are not strings as text: a plain y, yes or On key
+// becomes "true", 0x1F "31", 010 "8", 1.0 "1". The API server therefore
+// reports such a misplaced key as unknown field "spec.true", and stores a
+// label written as on: x under the key "true". Quoted and explicitly tagged
+// keys, and keys that do not resolve to a boolean or a number, keep their
+// text; so do null keys and integers beyond int64, which sigs.k8s.io/yaml
+// refuses altogether.
+//
+// (Found by test/oracle, which compares rampart's unknown-field paths with
+// the API server's strict field validation.)
+func Key(n *yaml.Node) string {
+	n = Deref(n)
+	in := n.Value
+	if n.Kind != yaml.ScalarNode || in == "" ||
+		n.Style&(yaml.TaggedStyle|yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+		return in
+	}
+	switch c := in[0]; {
+	case c == '.' || c == '+' || c == '-' || c >= '0' && c <= '9':
+		switch in {
+		case ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF":
+			return ".inf"
+		case "-.inf", "-.Inf", "-.INF":
+			return "-.inf"
+		case ".nan", ".NaN", ".NAN":
+			return ".nan"
+		}
+		if c == '.' {
+			if f, err := strconv.ParseFloat(in, 64); err == nil {
+				return float32Text(f)
+			}
+			return in
+		}
+		if yaml11Timestamp(in) {
+			return in // decoded into an interface, a timestamp stays a string
+		}
+		plain := strings.ReplaceAll(in, "_", "")
+		if v, err := strconv.ParseInt(plain, 0, 64); err == nil {
+			return strconv.FormatInt(v, 10)
+		}
+		if _, err := strconv.ParseUint(plain, 0, 64); err == nil {
+			return in
+		}
+		if yaml11Float.MatchString(plain) {
+			if f, err := strconv.ParseFloat(plain, 64); err == nil {
+				return float32Text(f)
+			}
+		}
+		if strings.HasPrefix(plain, "-0b") {
+			if v, err := strconv.ParseInt("-"+plain[3:], 2, 64); err == nil {
+				return strconv.FormatInt(v, 10)
+			}
+		}
+		return in
+	case strings.IndexByte("yYnNtTfFoO", c) >= 0:
+		if b, ok := yaml11Bools[in]; ok {
+			return strconv.FormatBool(b)
+		}
+		switch in {
+		case "true", "True", "TRUE":
+			return "true"
+		case "false", "False", "FALSE":
+			return "false"
+		}
+	}
+	return in
+}
+
+// yaml11Float is the float syntax of YAML 1.1 as go-yaml v2 reads it.
+var yaml11Float = regexp.MustCompile(`^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`)
+
+// float32Text writes a float key as sigs.k8s.io/yaml does.
+func float32Text(f float64) string {
+	switch s := strconv.FormatFloat(f, 'g', -1, 32); s {
+	case "+Inf":
+		return ".inf"
+	case "-Inf":
+		return "-.inf"
+	case "NaN":
+		return ".nan"
+	default:
+		return s
+	}
+}
+
+// yaml11Timestamp reports whether go-yaml v2 reads a plain scalar as a timestamp.
+func yaml11Timestamp(s string) bool {
+	i := 0
+	for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
+	}
+	if i != 4 || i == len(s) || s[i] != '-' {
+		return false
+	}
+	for _, layout := range []string{"2006-1-2T15:4:5.999999999Z07:00", "2006-1-2t15:4:5.999999999Z07:00", "2006-1-2 15:4:5.999999999", "2006-1-2"} {
+		if _, err := time.Parse(layout, s); err == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // Deref follows aliases to the node they name (bounded, for alias chains).

@@ -421,3 +421,57 @@ func TestOwnedObjectsAreReportedOnTheOwner(t *testing.T) {
 		t.Errorf("findings must be on the Deployment and the bare pod only: %v", seen)
 	}
 }
+
+// TestAnonymousAccess: with anonymous authentication on and the view role
+// bound to system:anonymous, the probe reports what an unauthenticated
+// client can read; with anonymous authentication off it reports nothing.
+func TestAnonymousAccess(t *testing.T) {
+	find := func(rep *finding.Report) []finding.Finding {
+		var out []finding.Finding
+		for _, f := range rep.Findings {
+			if f.CheckID == "cluster/anonymous-access" {
+				out = append(out, f)
+			}
+		}
+		return out
+	}
+	rep := scan.Cluster(context.Background(), scan.Options{Registry: all.Registry()}, cluster.Options{Config: adminConfig(t), Namespaces: []string{"default"}})
+	if got := find(rep); len(got) != 0 {
+		t.Errorf("the shared cluster runs with --anonymous-auth=false: %+v", got)
+	}
+	c, err := testcluster.Start(context.Background(), testcluster.Options{Controllers: []string{"clusterrole-aggregation-controller"},
+		APIServerArgs: []string{"--anonymous-auth=true"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Stop()
+	cs, err := c.Admin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := c.UserConfig("rampart", "system:masters")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Anonymous on, default RBAC: only health and version are public.
+	if got := find(scan.Cluster(context.Background(), scan.Options{Registry: all.Registry()}, cluster.Options{Config: cfg, Namespaces: []string{"default"}})); len(got) != 0 {
+		t.Errorf("default RBAC gives anonymous users health and version only: %+v", got)
+	}
+	rb := &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "anonymous-view"},
+		RoleRef:  rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: "view"},
+		Subjects: []rbacv1.Subject{{Kind: "User", APIGroup: "rbac.authorization.k8s.io", Name: "system:anonymous"}}}
+	if _, err := cs.RbacV1().ClusterRoleBindings().Create(context.Background(), rb, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	var got []finding.Finding
+	_ = wait.PollUntilContextTimeout(context.Background(), 200*time.Millisecond, 20*time.Second, true, func(context.Context) (bool, error) {
+		got = find(scan.Cluster(context.Background(), scan.Options{Registry: all.Registry()}, cluster.Options{Config: cfg, Namespaces: []string{"default"}}))
+		return len(got) == 1 && strings.Contains(got[0].Message, "/api/v1/pods"), nil
+	})
+	if len(got) != 1 || got[0].Severity != finding.SeverityCritical || !strings.Contains(got[0].Message, "/api/v1/pods") {
+		t.Fatalf("anonymous view access must be critical and name pods: %+v", got)
+	}
+	if strings.Contains(got[0].Message, "secrets") {
+		t.Errorf("view does not grant secrets: %s", got[0].Message)
+	}
+}

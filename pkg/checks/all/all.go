@@ -4,6 +4,7 @@ package all
 
 import (
 	"github.com/rampart-k8s/rampart/pkg/check"
+	"github.com/rampart-k8s/rampart/pkg/checks/clusterprobe"
 	"github.com/rampart-k8s/rampart/pkg/checks/container"
 	"github.com/rampart-k8s/rampart/pkg/checks/exposure"
 	"github.com/rampart-k8s/rampart/pkg/checks/image"
@@ -26,6 +27,7 @@ func Registry() *check.Registry {
 	cs = append(cs, exposure.Checks()...)
 	cs = append(cs, namespace.Checks()...)
 	cs = append(cs, secret.Checks()...)
+	cs = append(cs, clusterprobe.Checks()...)
 	r, err := check.NewRegistry(cs...)
 	if err != nil {
 		panic(err)
