@@ -41,8 +41,8 @@ type Result struct {
 	// itself (its API server, say) it is nil and Resource names the target.
 	Object   *inventory.Object
 	Resource finding.Resource
-	Field   string // field path inside the object
-	Message string
+	Field    string // field path inside the object
+	Message  string
 	// Severity overrides the check's default when set.
 	Severity finding.Severity
 	Evidence map[string]any

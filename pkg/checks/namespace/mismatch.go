@@ -84,7 +84,7 @@ func (psaMismatch) CheckInventory(ctx *check.Context, report func(check.Result))
 		case levelRank[weakest] > levelRank[enforced]:
 			report(check.Result{Object: ns, Field: field, Severity: finding.SeverityLow,
 				Evidence: map[string]any{"enforced": string(enforced), "workloadsPass": string(weakest), "workloads": len(ws)},
-				Message: fmt.Sprintf("namespace enforces %s, but all %d workload(s) in it pass %s: enforce %s", enforced, len(ws), weakest, weakest)})
+				Message:  fmt.Sprintf("namespace enforces %s, but all %d workload(s) in it pass %s: enforce %s", enforced, len(ws), weakest, weakest)})
 		}
 	}
 }
