@@ -75,6 +75,7 @@ demo: testbin
 # full scan and peak memory in one run (see docs/PERFORMANCE.md).
 bench:
 	$(GO) run ./bench/run
+	$(GO) run ./bench/live
 
 clean:
 	rm -rf $(BIN)
