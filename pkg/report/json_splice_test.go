@@ -41,3 +41,34 @@ func TestJSONIsTheEncodersOutput(t *testing.T) {
 		}
 	}
 }
+
+// TestIndentCompactMatchesJSONIndent holds the fast indenter to json.Indent
+// on awkward values: empty and nested containers, escapes, quotes.
+func TestIndentCompactMatchesJSONIndent(t *testing.T) {
+	values := []any{
+		map[string]any{},
+		[]any{},
+		map[string]any{"a": []any{}, "b": map[string]any{}, "c": []any{map[string]any{}, []any{1, "x"}}},
+		map[string]any{"q": `he said "hi" \ and \\"`, "u": "é ✓ \u2028", "t": "tab\tnl\n", "n": nil, "f": 1.5, "b": true},
+		[]any{[]any{[]any{}}, map[string]any{"k": map[string]any{"k": map[string]any{}}}},
+		finding.Finding{CheckID: "x/y", Controls: []string{}, Evidence: map[string]any{"ranges": []string{"a,b", "c:d"}, "empty": []int{}},
+			Suppressed: &finding.Suppression{Kind: "config", Reason: "a \"quoted\" {brace} [bracket], comma: colon"}},
+	}
+	for _, v := range values {
+		var compact bytes.Buffer
+		enc := json.NewEncoder(&compact)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(v); err != nil {
+			t.Fatal(err)
+		}
+		src := bytes.TrimSuffix(compact.Bytes(), []byte("\n"))
+		var want, got bytes.Buffer
+		if err := json.Indent(&want, src, "    ", "  "); err != nil {
+			t.Fatal(err)
+		}
+		indentCompact(&got, src, "    ", "  ")
+		if got.String() != want.String() {
+			t.Errorf("indentCompact(%s):\n%s\nwant\n%s", src, got.String(), want.String())
+		}
+	}
+}

@@ -5,7 +5,6 @@
 package pss
 
 import (
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -177,15 +176,33 @@ func (c *Check) CheckObject(ctx *check.Context, obj *inventory.Object, report fu
 	})
 }
 
-var quoted = regexp.MustCompile(`"([^"]+)"`)
+// quotedNames returns the double-quoted words of the library's detail text
+// (the container names it blames), in order.
+func quotedNames(detail string) []string {
+	var out []string
+	for {
+		i := strings.IndexByte(detail, '"')
+		if i < 0 {
+			return out
+		}
+		j := strings.IndexByte(detail[i+1:], '"')
+		if j < 0 {
+			return out
+		}
+		if j > 0 {
+			out = append(out, detail[i+1:i+1+j])
+		}
+		detail = detail[i+j+2:]
+	}
+}
 
 // field points the finding at the first container the library names, or at
 // the pod-level setting.
 func (c *Check) field(pod *inventory.PodTemplate, detail string) string {
 	if c.info.containerField != "" {
-		for _, m := range quoted.FindAllStringSubmatch(detail, -1) {
+		for _, name := range quotedNames(detail) {
 			for _, ref := range pod.Containers() {
-				if ref.C.Name == m[1] {
+				if ref.C.Name == name {
 					return ref.Path + "." + c.info.containerField
 				}
 			}

@@ -4,7 +4,6 @@ package secret
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/rampart-k8s/rampart/pkg/check"
@@ -15,16 +14,40 @@ import (
 // Checks returns the secret checks.
 func Checks() []check.Check { return []check.Check{envLiteral} }
 
-// credentialName matches variable names that usually hold credentials.
-var credentialName = regexp.MustCompile(`(?i)(passw(or)?d|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credential|auth[_-]?key|client[_-]?secret|conn(ection)?[_-]?string|dsn)`)
+// credentialWords are parts of variable names that usually hold credentials.
+var credentialWords = []string{"password", "passwd", "pwd", "secret", "token", "apikey", "api_key", "api-key",
+	"accesskey", "access_key", "access-key", "privatekey", "private_key", "private-key", "credential",
+	"authkey", "auth_key", "auth-key", "connstring", "conn_string", "connectionstring", "connection_string", "dsn"}
 
-// notCredential are names that mention a credential but hold a reference to one.
-var notCredential = regexp.MustCompile(`(?i)(_(file|path|dir|url|uri|endpoint|name|names|id|ref|key_?id|enabled|length|ttl|expiry|header|type|mode|policy|rotation|secret_?name)$|^(use|enable|disable)_)`)
+// referenceSuffixes end names that mention a credential but hold a reference to one.
+var referenceSuffixes = []string{"_file", "_path", "_dir", "_url", "_uri", "_endpoint", "_name", "_names", "_id",
+	"_ref", "_keyid", "_key_id", "_enabled", "_length", "_ttl", "_expiry", "_header", "_type", "_mode", "_policy",
+	"_rotation", "_secretname", "_secret_name"}
 
 // IsCredentialName reports whether an environment variable name looks like
-// it holds a credential.
+// it holds a credential. Plain string tests: this runs for every variable
+// of every container.
 func IsCredentialName(name string) bool {
-	return credentialName.MatchString(name) && !notCredential.MatchString(name)
+	n := strings.ToLower(name)
+	if n == "pwd" || n == "oldpwd" {
+		return false // the shell's working directory
+	}
+	found := false
+	for _, w := range credentialWords {
+		if strings.Contains(n, w) {
+			found = true
+			break
+		}
+	}
+	if !found {
+		return false
+	}
+	for _, s := range referenceSuffixes {
+		if strings.HasSuffix(n, s) {
+			return false
+		}
+	}
+	return !strings.HasPrefix(n, "use_") && !strings.HasPrefix(n, "enable_") && !strings.HasPrefix(n, "disable_")
 }
 
 // placeholder values carry no secret: empty, references, templating leftovers.

@@ -292,6 +292,9 @@ func toObject(r Resource, item runtime.Object) (*inventory.Object, error) {
 	}
 	gv := r.GVR.GroupVersion()
 	item.GetObjectKind().SetGroupVersionKind(gv.WithKind(r.Kind))
+	// No check reads managedFields; they are often the largest part of an
+	// object, and the inventory holds every object until the checks ran.
+	m.SetManagedFields(nil)
 	o := &inventory.Object{
 		APIVersion: gv.String(), Kind: r.Kind, Namespace: m.GetNamespace(), Name: m.GetName(), UID: string(m.GetUID()),
 		Typed:  item,
