@@ -235,20 +235,19 @@ var libraryChecks = func() []*Check {
 // Strongest returns the strictest Pod Security level the pod passes at a
 // policy version: restricted, baseline or privileged.
 func Strongest(pod *inventory.PodTemplate, version api.Version) api.Level {
-	passes := func(level api.Level) bool {
-		lv := api.LevelVersion{Level: level, Version: version}
-		for _, c := range libraryChecks {
-			if c.Evaluate(lv, pod) != nil {
-				return false
-			}
+	// One pass at restricted evaluates every check (baseline ones included,
+	// as Evaluate never skips them); a baseline check failing decides
+	// privileged, a restricted one alone decides baseline.
+	lv := api.LevelVersion{Level: api.LevelRestricted, Version: version}
+	level := api.LevelRestricted
+	for _, c := range libraryChecks {
+		if c.Evaluate(lv, pod) == nil {
+			continue
 		}
-		return true
+		if c.lib.Level == api.LevelBaseline {
+			return api.LevelPrivileged
+		}
+		level = api.LevelBaseline
 	}
-	switch {
-	case passes(api.LevelRestricted):
-		return api.LevelRestricted
-	case passes(api.LevelBaseline):
-		return api.LevelBaseline
-	}
-	return api.LevelPrivileged
+	return level
 }
