@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"strconv"
 	"sync"
+
+	"github.com/rampart-k8s/rampart/pkg/yamlconv"
+	yaml "go.yaml.in/yaml/v3"
 )
 
 // lineScanner finds the lines of field paths in block-style YAML by
@@ -325,7 +328,9 @@ func splitKey(t []byte) (key string, rest []byte, ok bool) {
 		if j := bytes.Index(t[:i], []byte(" #")); j >= 0 {
 			return "", nil, false // a comment before the colon: not a key
 		}
-		key = string(bytes.TrimRight(t[:i], " "))
+		// Plain keys are read as YAML 1.1 reads them ("y" is "true"), the
+		// way field paths name them.
+		key = yamlconv.Key(&yaml.Node{Kind: yaml.ScalarNode, Value: string(bytes.TrimRight(t[:i], " "))})
 		after = t[i+1:]
 	}
 	rest = bytes.TrimLeft(after, " ")

@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/rampart-k8s/rampart/pkg/yamlconv"
 	yaml "go.yaml.in/yaml/v3"
 )
 
@@ -134,7 +135,7 @@ func child(n *yaml.Node, seg string) *yaml.Node {
 	switch n.Kind {
 	case yaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			if n.Content[i].Value == seg {
+			if yamlconv.Key(n.Content[i]) == seg {
 				v := n.Content[i+1]
 				// Return the value but with the key's line: a mapping value's
 				// own line is that of its first child.

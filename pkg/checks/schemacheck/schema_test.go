@@ -192,3 +192,13 @@ func TestSeverityFollowsSecurityMeaningNotFieldName(t *testing.T) {
 		}
 	}
 }
+
+// A YAML 1.1 key ("y" is "true" to kubectl) is reported under the name the
+// API server sees, on the line where it is written.
+func TestYAML11KeyLine(t *testing.T) {
+	rep := checktest.Scan(t, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: b}\ny: 1\n", nil)
+	got := checktest.Find(rep, "schema/unknown-field")
+	if len(got) != 1 || got[0].Location.Field != "true" || got[0].Location.Line != 5 {
+		t.Fatalf("want the key as \"true\" on line 5, got %+v", got)
+	}
+}
