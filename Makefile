@@ -5,7 +5,7 @@ STATICCHECK_VERSION := v0.8.2
 GOSEC_VERSION := v2.30.0
 FUZZTIME ?= 15s
 
-.PHONY: all build demo test testbin unit pss-agreement fuzz docs check-docs lint vet fmt-check staticcheck gosec bench clean
+.PHONY: all build demo test testbin unit oracle pss-agreement fuzz docs check-docs lint vet fmt-check staticcheck gosec bench clean
 
 all: build
 
@@ -14,7 +14,7 @@ build:
 
 # Everything a change must pass: formatting, vet, lint, unit and
 # integration tests, a short fuzz run of every parser, and fresh docs.
-test: testbin fmt-check vet lint unit pss-agreement fuzz check-docs
+test: testbin fmt-check vet lint unit oracle pss-agreement fuzz check-docs
 
 # Builds the real kube-apiserver, kube-controller-manager and etcd that
 # the tests run against (hack/testbin pins them) into a versioned cache
@@ -23,7 +23,13 @@ testbin:
 	bash hack/testbin/build.sh
 
 unit:
-	$(GO) test -count=1 ./...
+	$(GO) test -count=1 $$($(GO) list ./... | grep -v /test/oracle)
+
+# The oracle tests ask the real API server to judge (admission dry-runs,
+# strict field validation) and print how many cases agree.
+oracle: testbin
+	@out=$$($(GO) test -count=1 -v ./test/oracle 2>&1); rc=$$?; \
+	echo "$$out" | grep -E 'agree|^(ok|FAIL|--- FAIL)'; exit $$rc
 
 # Prints how many of the upstream Pod Security fixtures rampart agrees on.
 pss-agreement:
