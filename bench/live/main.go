@@ -29,6 +29,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/rampart-k8s/rampart/bench/internal/benchutil"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -87,7 +88,7 @@ func run(scale, runs, warmup, workers, rounds int, cpuProfile string) error {
 	if runs < 1 || scale < 1 || workers < 1 || warmup < 0 || rounds < 2 {
 		return errors.New("-scale, -runs and -workers must be at least 1, -warmup at least 0, -rounds at least 2")
 	}
-	root, err := moduleRoot()
+	root, err := benchutil.ModuleRoot()
 	if err != nil {
 		return err
 	}
@@ -217,8 +218,8 @@ func run(scale, runs, warmup, workers, rounds int, cpuProfile string) error {
 		return fmt.Errorf("in-process stages: %w", err)
 	}
 
-	floor := &measure.Phase{Name: "bare client-go listing", Samples: res.Floor}
-	scanP := &measure.Phase{Name: "rampart scan --cluster -o json", Samples: res.Scan}
+	floor := &benchutil.Phase{Name: "bare client-go listing", Samples: res.Floor}
+	scanP := &benchutil.Phase{Name: "rampart scan --cluster -o json", Samples: res.Scan}
 	fWall, fCPU, fSrv := floor.Median()
 	sWall, sCPU, sSrv := scanP.Median()
 	ratio := sWall.Seconds() / fWall.Seconds()
@@ -231,7 +232,7 @@ func run(scale, runs, warmup, workers, rounds int, cpuProfile string) error {
 	fmt.Fprintf(w, "runs:    %d of each after %d warm-up, alternating (median wall and CPU time, largest peak RSS)\n\n", runs, warmup)
 	fmt.Fprintf(w, "%-32s %9s %9s %11s %11s\n", "phase", "wall", "cpu", "peak RSS", "server cpu")
 	fmt.Fprintf(w, "%-32s %9s %9s %11s %11s\n", strings.Repeat("-", 32), "---------", "---------", "-----------", "-----------")
-	for _, p := range []*measure.Phase{floor, scanP} {
+	for _, p := range []*benchutil.Phase{floor, scanP} {
 		wall, cpu, srv := p.Median()
 		fmt.Fprintf(w, "%-32s %9s %9s %7.1f MiB %11s\n", p.Name, s3(wall), s3(cpu), float64(p.MaxRSS())/1024, s3(srv))
 	}
@@ -259,7 +260,7 @@ func verdict(ok bool) string {
 	return "MISSED"
 }
 
-func s3(d time.Duration) string { return measure.S3(d) }
+func s3(d time.Duration) string { return benchutil.S3(d) }
 
 func cpuModel() string {
 	data, err := os.ReadFile("/proc/cpuinfo")
@@ -272,24 +273,4 @@ func cpuModel() string {
 		}
 	}
 	return "unknown CPU"
-}
-
-// moduleRoot is the folder of rampart's go.mod, searched from the working
-// directory upwards.
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		data, err := os.ReadFile(filepath.Join(dir, "go.mod")) // #nosec G304 -- go.mod of the tree
-		if err == nil && bytes.Contains(data, []byte("module github.com/rampart-k8s/rampart\n")) {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("run from inside the rampart module (go.mod not found)")
-		}
-		dir = parent
-	}
 }

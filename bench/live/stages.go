@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/rampart-k8s/rampart/bench/internal/benchutil"
 	"io"
 	"os"
 	"runtime"
@@ -13,7 +14,6 @@ import (
 	"time"
 
 	"github.com/rampart-k8s/rampart/bench/live/bare"
-	"github.com/rampart-k8s/rampart/bench/live/measure"
 	"github.com/rampart-k8s/rampart/pkg/checks/all"
 	"github.com/rampart-k8s/rampart/pkg/finding"
 	"github.com/rampart-k8s/rampart/pkg/inventory"
@@ -116,7 +116,7 @@ func runStages(kubeconfig string, rounds int, cpuProfile string) error {
 			w, c, g, n = append(w, u.wall), append(c, u.cpu), append(g, u.gcCPU), append(n, u.gcCycles)
 		}
 		slices.Sort(n)
-		fmt.Printf("  %-36s %8s %8s %8s %6d\n", name, s3(measure.Median(w)), s3(measure.Median(c)), s3(measure.Median(g)), n[len(n)/2])
+		fmt.Printf("  %-36s %8s %8s %8s %6d\n", name, s3(benchutil.Median(w)), s3(benchutil.Median(c)), s3(benchutil.Median(g)), n[len(n)/2])
 	}
 	row(fmt.Sprintf("bare listing (%d objects)", listed), bareU)
 	row("cluster.Load (list, wrap, fold)", loadU)

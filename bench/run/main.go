@@ -16,19 +16,17 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/rampart-k8s/rampart/bench/internal/benchutil"
 	"io"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/rampart-k8s/rampart/bench/gen"
@@ -106,63 +104,11 @@ func bareDecode(dir string) (docs int, size int64, err error) {
 	return docs, size, nil
 }
 
-// sample is one measured child process.
-type sample struct {
-	wall   time.Duration
-	cpu    time.Duration // user + system
-	rssKiB int64
-	code   int
-}
-
-func measure(cmd *exec.Cmd) (sample, error) {
-	start := time.Now()
-	err := cmd.Run()
-	s := sample{wall: time.Since(start)}
-	if cmd.ProcessState == nil {
-		return s, err
-	}
-	s.code = cmd.ProcessState.ExitCode()
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		s.rssKiB = int64(ru.Maxrss) // KiB on Linux
-	}
-	s.cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		err = nil // the caller judges the exit code
-	}
-	return s, err
-}
-
-// phase collects the samples of one measurement.
-type phase struct {
-	name    string
-	samples []sample
-}
-
-func (p *phase) median() (wall, cpu time.Duration) {
-	w := make([]time.Duration, len(p.samples))
-	c := make([]time.Duration, len(p.samples))
-	for i, s := range p.samples {
-		w[i], c[i] = s.wall, s.cpu
-	}
-	slices.Sort(w)
-	slices.Sort(c)
-	return w[len(w)/2], c[len(c)/2]
-}
-
-func (p *phase) maxRSS() int64 {
-	var m int64
-	for _, s := range p.samples {
-		m = max(m, s.rssKiB)
-	}
-	return m
-}
-
 func run(scale, runs int, keep string) error {
 	if runs < 1 {
 		return fmt.Errorf("-runs must be at least 1")
 	}
-	root, err := moduleRoot()
+	root, err := benchutil.ModuleRoot()
 	if err != nil {
 		return err
 	}
@@ -202,8 +148,8 @@ func run(scale, runs int, keep string) error {
 		return err
 	}
 
-	decode := &phase{name: "bare decode (yaml.v3 -> map)"}
-	scanP := &phase{name: "rampart scan -o json"}
+	decode := &benchutil.Phase{Name: "bare decode (yaml.v3 -> map)"}
+	scanP := &benchutil.Phase{Name: "rampart scan -o json"}
 	var findings, scanned int
 	// The runs alternate so that any drift of the machine's load touches both.
 	for i := 0; i < runs; i++ {
@@ -211,9 +157,9 @@ func run(scale, runs int, keep string) error {
 		var errOut bytes.Buffer
 		cmd := exec.Command(self, "-decode", corpus) // #nosec G204 -- this program, fixed flags
 		cmd.Stdout, cmd.Stderr = &out, &errOut
-		s, err := measure(cmd)
-		if err != nil || s.code != 0 {
-			return fmt.Errorf("bare decode: exit %d %v: %s", s.code, err, errOut.String())
+		s, err := benchutil.Measure(cmd)
+		if err != nil || s.Code != 0 {
+			return fmt.Errorf("bare decode: exit %d %v: %s", s.Code, err, errOut.String())
 		}
 		var docs int
 		var size int64
@@ -223,7 +169,7 @@ func run(scale, runs int, keep string) error {
 		if docs != st.Objects || size != st.Bytes {
 			return fmt.Errorf("bare decode read %d documents, %d bytes; want %d, %d", docs, size, st.Objects, st.Bytes)
 		}
-		decode.samples = append(decode.samples, s)
+		decode.Samples = append(decode.Samples, s)
 
 		reportPath := filepath.Join(tmp, "report.json")
 		f, err := os.Create(reportPath) // #nosec G304 -- in our temp folder
@@ -233,29 +179,31 @@ func run(scale, runs int, keep string) error {
 		errOut.Reset()
 		cmd = exec.Command(rampart, "scan", "-o", "json", corpus) // #nosec G204 -- binary we built
 		cmd.Stdout, cmd.Stderr = f, &errOut
-		s, err = measure(cmd)
+		s, err = benchutil.Measure(cmd)
 		if cerr := f.Close(); err == nil {
 			err = cerr
 		}
 		// Exit 1 means findings at or above --fail-on: expected here.
-		if err != nil || (s.code != 0 && s.code != 1) {
-			return fmt.Errorf("rampart scan: exit %d %v: %s", s.code, err, errOut.String())
+		if err != nil || (s.Code != 0 && s.Code != 1) {
+			return fmt.Errorf("rampart scan: exit %d %v: %s", s.Code, err, errOut.String())
 		}
-		findings, scanned, err = readSummary(reportPath)
+		var sum benchutil.Summary
+		sum, err = benchutil.ReadSummary(reportPath)
+		findings, scanned = sum.Findings, sum.Objects
 		if err != nil {
 			return err
 		}
 		if scanned != st.Objects {
 			return fmt.Errorf("rampart scanned %d objects; want %d", scanned, st.Objects)
 		}
-		scanP.samples = append(scanP.samples, s)
-		fmt.Printf("run %d/%d: decode %s, scan %s\n", i+1, runs, s2(decode.samples[i].wall), s2(s.wall))
+		scanP.Samples = append(scanP.Samples, s)
+		fmt.Printf("run %d/%d: decode %s, scan %s\n", i+1, runs, benchutil.S3(decode.Samples[i].Wall), benchutil.S3(s.Wall))
 	}
 
-	dWall, dCPU := decode.median()
-	sWall, sCPU := scanP.median()
+	dWall, dCPU, _ := decode.Median()
+	sWall, sCPU, _ := scanP.Median()
 	ratio := sWall.Seconds() / dWall.Seconds()
-	sRSS := float64(scanP.maxRSS()) / 1024
+	sRSS := float64(scanP.MaxRSS()) / 1024
 
 	w := bufio.NewWriter(os.Stdout)
 	defer w.Flush()
@@ -264,9 +212,9 @@ func run(scale, runs int, keep string) error {
 	fmt.Fprintf(w, "runs:    %d of each (median wall and CPU time, largest peak RSS)\n\n", runs)
 	fmt.Fprintf(w, "%-30s %10s %10s %12s\n", "phase", "wall", "cpu", "peak RSS")
 	fmt.Fprintf(w, "%-30s %10s %10s %12s\n", strings.Repeat("-", 30), "----------", "----------", "------------")
-	for _, p := range []*phase{decode, scanP} {
-		wall, cpu := p.median()
-		fmt.Fprintf(w, "%-30s %10s %10s %8.1f MiB\n", p.name, s2(wall), s2(cpu), float64(p.maxRSS())/1024)
+	for _, p := range []*benchutil.Phase{decode, scanP} {
+		wall, cpu, _ := p.Median()
+		fmt.Fprintf(w, "%-30s %10s %10s %8.1f MiB\n", p.Name, benchutil.S3(wall), benchutil.S3(cpu), float64(p.MaxRSS())/1024)
 	}
 	fmt.Fprintf(w, "\nscan/decode wall ratio: %.2fx (CPU ratio %.2fx)\n", ratio, sCPU.Seconds()/dCPU.Seconds())
 	fmt.Fprintf(w, "findings: %d on %d objects\n\n", findings, scanned)
@@ -280,47 +228,4 @@ func verdict(ok bool) string {
 		return "met"
 	}
 	return "MISSED"
-}
-
-func s2(d time.Duration) string { return fmt.Sprintf("%.3fs", d.Seconds()) }
-
-func readSummary(path string) (findings, objects int, err error) {
-	data, err := os.ReadFile(path) // #nosec G304 -- in our temp folder
-	if err != nil {
-		return 0, 0, err
-	}
-	var rep struct {
-		Summary struct {
-			Objects  int `json:"objects"`
-			Findings int `json:"findings"`
-			Errors   int `json:"errors"`
-		} `json:"summary"`
-	}
-	if err := json.Unmarshal(data, &rep); err != nil {
-		return 0, 0, fmt.Errorf("reading the JSON report: %w", err)
-	}
-	if rep.Summary.Errors != 0 {
-		return 0, 0, fmt.Errorf("the report has %d input errors", rep.Summary.Errors)
-	}
-	return rep.Summary.Findings, rep.Summary.Objects, nil
-}
-
-// moduleRoot is the folder of rampart's go.mod, searched from the working
-// directory upwards.
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		data, err := os.ReadFile(filepath.Join(dir, "go.mod")) // #nosec G304 -- go.mod of the tree
-		if err == nil && bytes.Contains(data, []byte("module github.com/rampart-k8s/rampart\n")) {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("run from inside the rampart module (go.mod not found)")
-		}
-		dir = parent
-	}
 }

@@ -8,15 +8,13 @@ package measure
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
+	"github.com/rampart-k8s/rampart/bench/internal/benchutil"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -47,13 +45,7 @@ type Results struct {
 }
 
 // Sample is one measured child process.
-type Sample struct {
-	Wall      time.Duration
-	CPU       time.Duration // user + system of the child
-	ServerCPU time.Duration // of kube-apiserver and etcd while it ran
-	RSSKiB    int64
-	Code      int
-}
+type Sample = benchutil.Sample
 
 // Run runs the plan in planFile (JSON): floor and scan alternating,
 // warm-up runs first, progress on stderr; it prints the Results as JSON
@@ -101,21 +93,24 @@ func Run(planFile string) error {
 		if err != nil || (ss.Code != 0 && ss.Code != 1) {
 			return fmt.Errorf("rampart scan --cluster: exit %d %v: %s", ss.Code, err, errOut.String())
 		}
-		var scanned int
-		res.Findings, scanned, res.ReportBytes, err = readSummary(p.Report)
+		sum, err := benchutil.ReadSummary(p.Report)
 		if err != nil {
 			return err
 		}
-		if scanned != p.Expect {
-			return fmt.Errorf("rampart scanned %d objects; the cluster holds %d", scanned, p.Expect)
+		if sum.Skipped != 0 {
+			return fmt.Errorf("the report skipped %d resources", sum.Skipped)
 		}
+		if sum.Objects != p.Expect {
+			return fmt.Errorf("rampart scanned %d objects; the cluster holds %d", sum.Objects, p.Expect)
+		}
+		res.Findings, res.ReportBytes = sum.Findings, sum.Bytes
 		label := "warm-up"
 		if i >= 0 {
 			res.Floor = append(res.Floor, fs)
 			res.Scan = append(res.Scan, ss)
 			label = fmt.Sprintf("run %d/%d", i+1, p.Runs)
 		}
-		fmt.Fprintf(os.Stderr, "%s: bare listing %s, rampart scan %s\n", label, S3(fs.Wall), S3(ss.Wall))
+		fmt.Fprintf(os.Stderr, "%s: bare listing %s, rampart scan %s\n", label, benchutil.S3(fs.Wall), benchutil.S3(ss.Wall))
 	}
 	return json.NewEncoder(os.Stdout).Encode(res)
 }
@@ -124,27 +119,11 @@ func Run(planFile string) error {
 // processes (servers) spent meanwhile.
 func measure(cmd *exec.Cmd, servers []int) (Sample, error) {
 	before := procsCPU(servers)
-	start := time.Now()
-	err := cmd.Run()
-	s := Sample{Wall: time.Since(start)}
+	s, err := benchutil.Measure(cmd)
 	s.ServerCPU = procsCPU(servers) - before
-	if cmd.ProcessState == nil {
-		return s, err
-	}
-	s.Code = cmd.ProcessState.ExitCode()
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		s.RSSKiB = int64(ru.Maxrss) // KiB on Linux
-	}
-	s.CPU = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		err = nil // the caller judges the exit code
-	}
 	return s, err
 }
 
-// procsCPU is the user + system time of processes, from /proc/PID/stat
-// (in clock ticks of 1/100 s, USER_HZ on Linux).
 func procsCPU(pids []int) time.Duration {
 	var ticks int64
 	for _, pid := range pids {
@@ -178,62 +157,3 @@ func selfHWM() int64 {
 	}
 	return 0
 }
-
-// Phase collects the samples of one measurement.
-type Phase struct {
-	Name    string
-	Samples []Sample
-}
-
-// Median is the median of ds.
-func Median(ds []time.Duration) time.Duration {
-	ds = slices.Clone(ds)
-	slices.Sort(ds)
-	return ds[len(ds)/2]
-}
-
-// Median is the median wall, CPU and server CPU time.
-func (p *Phase) Median() (wall, cpu, server time.Duration) {
-	var w, c, sv []time.Duration
-	for _, s := range p.Samples {
-		w, c, sv = append(w, s.Wall), append(c, s.CPU), append(sv, s.ServerCPU)
-	}
-	return Median(w), Median(c), Median(sv)
-}
-
-// MaxRSS is the largest peak RSS in KiB.
-func (p *Phase) MaxRSS() int64 {
-	var m int64
-	for _, s := range p.Samples {
-		m = max(m, s.RSSKiB)
-	}
-	return m
-}
-
-func readSummary(path string) (findings, objects, size int, err error) {
-	data, err := os.ReadFile(path) // #nosec G304 -- in our temp folder
-	if err != nil {
-		return 0, 0, 0, err
-	}
-	var rep struct {
-		Summary struct {
-			Objects  int `json:"objects"`
-			Findings int `json:"findings"`
-			Errors   int `json:"errors"`
-		} `json:"summary"`
-		Skipped []json.RawMessage `json:"skipped"`
-	}
-	if err := json.Unmarshal(data, &rep); err != nil {
-		return 0, 0, 0, fmt.Errorf("reading the JSON report: %w", err)
-	}
-	if rep.Summary.Errors != 0 {
-		return 0, 0, 0, fmt.Errorf("the report has %d input errors", rep.Summary.Errors)
-	}
-	if len(rep.Skipped) != 0 {
-		return 0, 0, 0, fmt.Errorf("the report skipped %d resources", len(rep.Skipped))
-	}
-	return rep.Summary.Findings, rep.Summary.Objects, len(data), nil
-}
-
-// S3 formats a duration in seconds with three decimals.
-func S3(d time.Duration) string { return fmt.Sprintf("%.3fs", d.Seconds()) }
