@@ -16,6 +16,7 @@ import (
 	"github.com/rampart-k8s/rampart/pkg/scan"
 	"github.com/rampart-k8s/rampart/pkg/source"
 	"github.com/rampart-k8s/rampart/pkg/source/cluster"
+	"github.com/rampart-k8s/rampart/pkg/vuln"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 	"k8s.io/client-go/rest"
@@ -40,6 +41,7 @@ type ScanOptions struct {
 	Context    string
 	Namespaces []string
 	Timeout    time.Duration
+	DBFile     string
 
 	streams   IOStreams
 	cfg       *config.Config
@@ -91,6 +93,7 @@ Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it,
 	f.StringVar(&o.Context, "context", "", "kubeconfig context to use")
 	f.StringSliceVarP(&o.Namespaces, "namespace", "n", nil, "with --cluster: only these namespaces (repeatable or comma-separated)")
 	f.DurationVar(&o.Timeout, "request-timeout", 30*time.Second, "with --cluster: timeout of each API request")
+	f.StringVar(&o.DBFile, "db", "", "Kubernetes CVE and end-of-life data file replacing the embedded one (see rampart db info)")
 	return cmd
 }
 
@@ -150,7 +153,15 @@ func (o *ScanOptions) Run() error {
 	reg := all.Registry()
 	lim := source.DefaultLimits
 	lim.MaxFileBytes = o.MaxFileMiB << 20
+	var db *vuln.DB
+	if o.DBFile != "" {
+		var err error
+		if db, err = vuln.Load(o.DBFile); err != nil {
+			return &exitError{code: ExitError, err: fmt.Errorf("--db: %w", err)}
+		}
+	}
 	opts := scan.Options{
+		Vuln:     db,
 		Paths:    o.Paths,
 		Source:   source.Options{Limits: lim, Stdin: o.streams.In, Helm: o.Helm},
 		Config:   o.cfg,

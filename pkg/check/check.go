@@ -9,10 +9,12 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/rampart-k8s/rampart/pkg/config"
 	"github.com/rampart-k8s/rampart/pkg/finding"
 	"github.com/rampart-k8s/rampart/pkg/inventory"
+	"github.com/rampart-k8s/rampart/pkg/vuln"
 	"k8s.io/client-go/rest"
 )
 
@@ -33,6 +35,26 @@ type Meta struct {
 type Context struct {
 	Inventory *inventory.Inventory
 	Config    *config.Config
+	// Vuln is the Kubernetes CVE and end-of-life data.
+	Vuln *vuln.DB
+
+	mu      sync.Mutex
+	skipped []finding.Skipped
+}
+
+// Skip records that a check could not be evaluated, and why: it is
+// reported as skipped, never as a pass.
+func (c *Context) Skip(checkID, resource, reason string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.skipped = append(c.skipped, finding.Skipped{CheckID: checkID, Resource: resource, Reason: reason})
+}
+
+// Skipped returns what checks could not evaluate.
+func (c *Context) Skipped() []finding.Skipped {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.skipped)
 }
 
 // Result is one problem a check found.

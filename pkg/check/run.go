@@ -17,9 +17,7 @@ import (
 // computed once and by one goroutine.
 func (r *Registry) Run(ctx *Context) []finding.Finding {
 	if ctx.Config == nil {
-		c := *ctx
-		c.Config = config.Default()
-		ctx = &c
+		ctx.Config = config.Default()
 	}
 	objs := ctx.Inventory.Objects()
 	// Metadata is built once per check, not once per object.

@@ -13,6 +13,7 @@ import (
 	"github.com/rampart-k8s/rampart/pkg/inventory"
 	"github.com/rampart-k8s/rampart/pkg/source"
 	"github.com/rampart-k8s/rampart/pkg/source/cluster"
+	"github.com/rampart-k8s/rampart/pkg/vuln"
 	"k8s.io/client-go/rest"
 )
 
@@ -27,7 +28,9 @@ type Options struct {
 	// Baseline holds fingerprints of known findings (from --baseline).
 	Baseline map[string]bool
 	// Now judges suppression expiry; zero means time.Now().
-	Now     time.Time
+	Now time.Time
+	// Vuln replaces the embedded CVE data (--db).
+	Vuln    *vuln.DB
 	Version string
 }
 
@@ -53,7 +56,7 @@ func run(ctx context.Context, inv *inventory.Inventory, opts Options, live *rest
 	if cfg == nil {
 		cfg = config.Default()
 	}
-	checkCtx := &check.Context{Inventory: inv, Config: cfg}
+	checkCtx := &check.Context{Inventory: inv, Config: cfg, Vuln: opts.Vuln}
 	rep := &finding.Report{
 		Tool:     finding.Tool{Name: "rampart", Version: opts.Version},
 		Findings: opts.Registry.Run(checkCtx),
@@ -63,6 +66,7 @@ func run(ctx context.Context, inv *inventory.Inventory, opts Options, live *rest
 	if live != nil {
 		rep.Findings = append(rep.Findings, opts.Registry.RunCluster(ctx, checkCtx, live)...)
 	}
+	rep.Skipped = append(rep.Skipped, checkCtx.Skipped()...)
 	now := opts.Now
 	if now.IsZero() {
 		now = time.Now()

@@ -56,6 +56,19 @@ func adminConfig(t *testing.T) *rest.Config {
 
 type key struct{ check, kind, ns, name string }
 
+// listingSkipped are the resources a scan could not list (as opposed to
+// checks the data could not evaluate, such as an end-of-life date missing
+// for the server's minor).
+func listingSkipped(rep *finding.Report) []finding.Skipped {
+	var out []finding.Skipped
+	for _, s := range rep.Skipped {
+		if s.Resource != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 func keys(rep *finding.Report, keep func(f finding.Finding) bool) map[key]bool {
 	out := map[key]bool{}
 	for _, f := range rep.Findings {
@@ -94,7 +107,7 @@ func TestLiveScanMatchesFileScan(t *testing.T) {
 	opts := scan.Options{Registry: all.Registry(), Paths: []string{doc}}
 	fileRep := scan.Files(opts)
 	liveRep := scan.Cluster(context.Background(), opts, cluster.Options{Config: cfg})
-	if len(liveRep.Errors) > 0 || len(liveRep.Skipped) > 0 {
+	if len(liveRep.Errors) > 0 || len(listingSkipped(liveRep)) > 0 {
 		t.Fatalf("admin scan: errors %v, skipped %v", liveRep.Errors, liveRep.Skipped)
 	}
 	// Pages of two objects exercise continue tokens: the same objects and findings.
@@ -171,8 +184,8 @@ func TestReaderRoleIsEnough(t *testing.T) {
 		t.Fatal(err)
 	}
 	rep := scan.Cluster(context.Background(), scan.Options{Registry: all.Registry()}, cluster.Options{Config: cfg})
-	if len(rep.Skipped) != 0 || len(rep.Errors) != 0 {
-		t.Fatalf("with deploy/rampart-reader.yaml nothing may be skipped: skipped %v, errors %v", rep.Skipped, rep.Errors)
+	if len(listingSkipped(rep)) != 0 || len(rep.Errors) != 0 {
+		t.Fatalf("with deploy/rampart-reader.yaml no resource may be skipped: skipped %v, errors %v", rep.Skipped, rep.Errors)
 	}
 	if rep.Summary.Objects == 0 {
 		t.Fatal("the reader saw no objects")
@@ -206,13 +219,13 @@ func TestFewerRightsAreReportedAsSkipped(t *testing.T) {
 		t.Fatalf("missing rights are not errors: %v", rep.Errors)
 	}
 	skipped := map[string]bool{}
-	for _, s := range rep.Skipped {
+	for _, s := range listingSkipped(rep) {
 		skipped[s.Resource] = true
 	}
 	if skipped["pods"] || !skipped["deployments"] || !skipped["namespaces"] || !skipped["secrets"] {
 		t.Errorf("pods are allowed; deployments, namespaces and secrets are not: skipped %v", skipped)
 	}
-	if len(rep.Skipped) != len(cluster.Resources)-1 {
+	if len(listingSkipped(rep)) != len(cluster.Resources)-1 {
 		t.Errorf("want every resource but pods skipped, got %d of %d", len(rep.Skipped), len(cluster.Resources))
 	}
 }
@@ -479,5 +492,75 @@ func TestAnonymousAccess(t *testing.T) {
 	}
 	if strings.Contains(got[0].Message, "secrets") {
 		t.Errorf("view does not grant secrets: %s", got[0].Message)
+	}
+}
+
+// TestVersionChecks: the test cluster reports v1.37.2; data that lists a
+// CVE fixed in v1.37.3 and an end of life in the past must give both
+// findings, and data without the minor must say the check was skipped.
+func TestVersionChecks(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	affected := write("affected.yaml", `date: 2026-11-23
+cves:
+  - {id: CVE-TEST-1, summary: s, severity: critical, cvss: 9.1, affected: [{introduced: "1.37.0", fixed: "1.37.3"}], verified: true}
+  - {id: CVE-TEST-2, summary: s, severity: high, affected: [{introduced: "1.36.0", fixed: "1.37.2"}], verified: true}
+releases:
+  - {minor: "1.37", eol: "2020-01-01", verified: true}
+`)
+	unknown := write("unknown.yaml", "date: 2026-11-23\ncves:\n  - {id: CVE-TEST-3, summary: s, severity: low, affected: [{introduced: \"1.0.0\", fixed: \"1.2.0\"}], verified: true}\n")
+	kubeconfig := filepath.Join(dir, "config")
+	if err := shared.WriteKubeconfig(kubeconfig, "rampart-test-admin", "system:masters"); err != nil {
+		t.Fatal(err)
+	}
+	scanWith := func(db string) finding.Report {
+		var out, errOut strings.Builder
+		code := cli.Run([]string{"scan", "--cluster", "--kubeconfig", kubeconfig, "-n", "default", "--db", db, "-o", "json", "--fail-on", "none"},
+			cli.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut})
+		if code != cli.ExitOK {
+			t.Fatalf("exit %d: %s", code, errOut.String())
+		}
+		var rep finding.Report
+		if err := json.Unmarshal([]byte(out.String()), &rep); err != nil {
+			t.Fatal(err)
+		}
+		return rep
+	}
+	rep := scanWith(affected)
+	var vuln, eol *finding.Finding
+	for i := range rep.Findings {
+		switch rep.Findings[i].CheckID {
+		case "cluster/version-vulnerable":
+			vuln = &rep.Findings[i]
+		case "cluster/version-unsupported":
+			eol = &rep.Findings[i]
+		}
+	}
+	if vuln == nil || vuln.Severity != finding.SeverityCritical || !strings.Contains(vuln.Message, "CVE-TEST-1") || strings.Contains(vuln.Message, "CVE-TEST-2") {
+		t.Errorf("v1.37.2 is affected by CVE-TEST-1 (fixed in 1.37.3) and not by CVE-TEST-2 (fixed in 1.37.2): %+v", vuln)
+	}
+	if eol == nil || !strings.Contains(eol.Message, "2020-01-01") {
+		t.Errorf("1.37 past its end of life: %+v", eol)
+	}
+	rep = scanWith(unknown)
+	skipped := false
+	for _, s := range rep.Skipped {
+		if s.CheckID == "cluster/version-unsupported" {
+			skipped = true
+		}
+	}
+	for _, f := range rep.Findings {
+		if strings.HasPrefix(f.CheckID, "cluster/version-") {
+			t.Errorf("unexpected %s: %s", f.CheckID, f.Message)
+		}
+	}
+	if !skipped {
+		t.Errorf("without an end-of-life date for 1.37 the check must be reported as skipped: %+v", rep.Skipped)
 	}
 }

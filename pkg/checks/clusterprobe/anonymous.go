@@ -19,7 +19,9 @@ import (
 )
 
 // Checks returns the live probes.
-func Checks() []check.Check { return []check.Check{anonymousAccess{}} }
+func Checks() []check.Check {
+	return []check.Check{anonymousAccess{}, versionVulnerable{}, versionUnsupported{}}
+}
 
 // harmless are the paths Kubernetes serves to everyone by design
 // (system:public-info-viewer).
