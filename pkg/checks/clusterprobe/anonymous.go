@@ -57,7 +57,7 @@ func (anonymousAccess) CheckCluster(ctx context.Context, _ *check.Context, cfg *
 	if err != nil {
 		return
 	}
-	target := finding.Resource{Kind: "APIServer", Name: strings.TrimPrefix(strings.TrimPrefix(cfg.Host, "https://"), "http://")}
+	target := apiServer(cfg)
 	var open []string
 	statuses := map[string]int{}
 	for _, p := range sensitive {

@@ -26,11 +26,23 @@ func serverVersion(cfg *rest.Config) (string, error) {
 	return v.GitVersion, nil
 }
 
-func db(c *check.Context) (*vuln.DB, error) {
-	if c.Vuln != nil {
-		return c.Vuln, nil
+// versionAndData returns the CVE data and the server's version, or records
+// why the check could not be evaluated.
+func versionAndData(c *check.Context, id string, cfg *rest.Config) (*vuln.DB, string, bool) {
+	data := c.Vuln
+	if data == nil {
+		var err error
+		if data, err = vuln.Default(); err != nil {
+			c.Skip(id, "", err.Error())
+			return nil, "", false
+		}
 	}
-	return vuln.Default()
+	v, err := serverVersion(cfg)
+	if err != nil {
+		c.Skip(id, "", "cannot read the server version: "+err.Error())
+		return nil, "", false
+	}
+	return data, v, true
 }
 
 func apiServer(cfg *rest.Config) finding.Resource {
@@ -58,14 +70,8 @@ func (versionVulnerable) Meta() check.Meta {
 // finding listing every CVE, at the severity of the worst.
 func (versionVulnerable) CheckCluster(_ context.Context, c *check.Context, cfg *rest.Config, report func(check.Result)) {
 	id := versionVulnerable{}.Meta().ID
-	data, err := db(c)
-	if err != nil {
-		c.Skip(id, "", err.Error())
-		return
-	}
-	v, err := serverVersion(cfg)
-	if err != nil {
-		c.Skip(id, "", "cannot read the server version: "+err.Error())
+	data, v, ok := versionAndData(c, id, cfg)
+	if !ok {
 		return
 	}
 	matches, err := data.Affecting(v)
@@ -117,14 +123,8 @@ func (versionUnsupported) Meta() check.Meta {
 
 func (versionUnsupported) CheckCluster(_ context.Context, c *check.Context, cfg *rest.Config, report func(check.Result)) {
 	id := versionUnsupported{}.Meta().ID
-	data, err := db(c)
-	if err != nil {
-		c.Skip(id, "", err.Error())
-		return
-	}
-	v, err := serverVersion(cfg)
-	if err != nil {
-		c.Skip(id, "", "cannot read the server version: "+err.Error())
+	data, v, ok := versionAndData(c, id, cfg)
+	if !ok {
 		return
 	}
 	rel, past, ok := data.EndOfLife(v, time.Now())
