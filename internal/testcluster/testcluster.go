@@ -359,10 +359,21 @@ func waitReady(ctx context.Context, client *kubernetes.Clientset) error {
 	}
 }
 
-// StopAPIServer kills the API server alone (for fault tests).
+// StopAPIServer kills the API server alone (for fault tests) and returns
+// once its port refuses connections, so a test knows the server is gone
+// rather than dying.
 func (c *Cluster) StopAPIServer() {
-	if len(c.procs) > 1 {
-		_ = syscall.Kill(-c.procs[1].Process.Pid, syscall.SIGKILL)
+	if len(c.procs) < 2 {
+		return
+	}
+	_ = syscall.Kill(-c.procs[1].Process.Pid, syscall.SIGKILL)
+	addr := strings.TrimPrefix(c.URL, "https://")
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		conn, err := net.DialTimeout("tcp", addr, time.Second)
+		if err != nil {
+			return
+		}
+		_ = conn.Close()
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -317,14 +318,14 @@ func TestServerGoneMidScan(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	first := true
+	// Pages of one object keep every list going past its first page (the
+	// namespaces alone are four), and sync.Once holds every lister until
+	// the server is down, so no list can finish before it dies, however
+	// the goroutines are scheduled.
+	var stop sync.Once
 	rep := scan.Cluster(context.Background(), scan.Options{Registry: all.Registry()}, cluster.Options{Config: cfg, Timeout: 5 * time.Second,
-		Progress: func(string, int) {
-			if first {
-				first = false
-				c.StopAPIServer()
-			}
-		}})
+		PageSize: 1,
+		Progress: func(string, int) { stop.Do(c.StopAPIServer) }})
 	if took := time.Since(start); took > 60*time.Second {
 		t.Errorf("the scan took %v after the server died", took)
 	}
