@@ -1,0 +1,379 @@
+package rbac
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/rampart-k8s/rampart/pkg/inventory"
+	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apiserver/pkg/authentication/serviceaccount"
+)
+
+// Role is a Role or a ClusterRole with the rules the authorizer reads.
+type Role struct {
+	Kind      string // "Role" or "ClusterRole"
+	Namespace string // "" for a ClusterRole
+	Name      string
+	// Rules are the rules the authorizer uses: for an aggregated
+	// ClusterRole read from files, the aggregated ones.
+	Rules       []rbacv1.PolicyRule
+	Labels      map[string]string
+	Annotations map[string]string
+	Aggregation *rbacv1.AggregationRule
+	// Object is where the role came from; nil for built-in defaults that
+	// were not in the input.
+	Object *inventory.Object
+}
+
+// Ref is "ClusterRole/NAME" or "Role/NAMESPACE/NAME".
+func (r *Role) Ref() string {
+	if r.Kind == "ClusterRole" {
+		return "ClusterRole/" + r.Name
+	}
+	return "Role/" + r.Namespace + "/" + r.Name
+}
+
+// Binding is a RoleBinding or a ClusterRoleBinding, resolved to its role.
+type Binding struct {
+	Kind      string // "RoleBinding" or "ClusterRoleBinding"
+	Namespace string // "" for a ClusterRoleBinding
+	Name      string
+	RoleRef   rbacv1.RoleRef
+	Subjects  []rbacv1.Subject
+	Labels    map[string]string
+	// Role is nil when the referenced role does not exist (the binding
+	// then grants nothing, as in the API server).
+	Role   *Role
+	Object *inventory.Object
+}
+
+// Ref is "ClusterRoleBinding/NAME" or "RoleBinding/NAMESPACE/NAME".
+func (b *Binding) Ref() string {
+	if b.Kind == "ClusterRoleBinding" {
+		return "ClusterRoleBinding/" + b.Name
+	}
+	return "RoleBinding/" + b.Namespace + "/" + b.Name
+}
+
+// Problem is something in the RBAC objects that makes part of them inert
+// or ambiguous: a binding to a missing role, a bad aggregation selector.
+type Problem struct {
+	Ref     string
+	Message string
+}
+
+// Options control how a Policy is built.
+type Options struct {
+	// Aggregate recomputes the rules of aggregated ClusterRoles from their
+	// selectors, as the cluster's aggregation controller does. Needed for
+	// manifests; a live cluster's roles already hold the merged rules.
+	Aggregate bool
+}
+
+// Policy is a set of RBAC objects, indexed for authorization questions.
+// It is read-only once built and safe for concurrent use.
+type Policy struct {
+	clusterRoles    map[string]*Role
+	roles           map[string]*Role // "namespace/name"
+	clusterBindings []*Binding
+	bindings        map[string][]*Binding // by namespace
+	byRole          map[*Role][]*Binding
+
+	clusterSubjects subjectIndex
+	nsSubjects      map[string]*subjectIndex
+
+	rules ruleIndex
+
+	// Problems found while building, sorted by Ref.
+	Problems []Problem
+}
+
+// subjectIndex finds the bindings that name a user (ServiceAccounts under
+// their user name) or a group.
+type subjectIndex struct {
+	users  map[string][]*Binding
+	groups map[string][]*Binding
+}
+
+func (s *subjectIndex) add(key string, group bool, b *Binding) {
+	m := &s.users
+	if group {
+		m = &s.groups
+	}
+	if *m == nil {
+		*m = map[string][]*Binding{}
+	}
+	list := (*m)[key]
+	if len(list) > 0 && list[len(list)-1] == b {
+		return // the same binding names the subject twice
+	}
+	(*m)[key] = append(list, b)
+}
+
+// Input is the RBAC objects a Policy is built from.
+type Input struct {
+	Roles               []*rbacv1.Role
+	ClusterRoles        []*rbacv1.ClusterRole
+	RoleBindings        []*rbacv1.RoleBinding
+	ClusterRoleBindings []*rbacv1.ClusterRoleBinding
+	// Objects maps a typed object back to its inventory object, for
+	// evidence; optional.
+	Objects map[any]*inventory.Object
+}
+
+// InputFrom collects the RBAC objects of an inventory.
+func InputFrom(inv *inventory.Inventory) Input {
+	in := Input{Objects: map[any]*inventory.Object{}}
+	for _, o := range inv.ByKind("Role") {
+		if r, ok := o.Typed.(*rbacv1.Role); ok {
+			in.Roles = append(in.Roles, r)
+			in.Objects[r] = o
+		}
+	}
+	for _, o := range inv.ByKind("ClusterRole") {
+		if r, ok := o.Typed.(*rbacv1.ClusterRole); ok {
+			in.ClusterRoles = append(in.ClusterRoles, r)
+			in.Objects[r] = o
+		}
+	}
+	for _, o := range inv.ByKind("RoleBinding") {
+		if b, ok := o.Typed.(*rbacv1.RoleBinding); ok {
+			in.RoleBindings = append(in.RoleBindings, b)
+			in.Objects[b] = o
+		}
+	}
+	for _, o := range inv.ByKind("ClusterRoleBinding") {
+		if b, ok := o.Typed.(*rbacv1.ClusterRoleBinding); ok {
+			in.ClusterRoleBindings = append(in.ClusterRoleBindings, b)
+			in.Objects[b] = o
+		}
+	}
+	return in
+}
+
+// New builds and indexes a Policy. Later objects of the same identity
+// replace earlier ones, as a later apply would.
+func New(in Input, opts Options) *Policy {
+	p := &Policy{
+		clusterRoles: map[string]*Role{},
+		roles:        map[string]*Role{},
+		bindings:     map[string][]*Binding{},
+		byRole:       map[*Role][]*Binding{},
+		nsSubjects:   map[string]*subjectIndex{},
+	}
+	for _, r := range in.ClusterRoles {
+		p.clusterRoles[r.Name] = &Role{Kind: "ClusterRole", Name: r.Name, Rules: r.Rules, Labels: r.Labels,
+			Annotations: r.Annotations, Aggregation: r.AggregationRule, Object: in.Objects[r]}
+	}
+	for _, r := range in.Roles {
+		p.roles[r.Namespace+"/"+r.Name] = &Role{Kind: "Role", Namespace: r.Namespace, Name: r.Name, Rules: r.Rules,
+			Labels: r.Labels, Annotations: r.Annotations, Object: in.Objects[r]}
+	}
+	if opts.Aggregate {
+		p.aggregate()
+	}
+
+	seen := map[string]int{}
+	var all []*Binding
+	add := func(b *Binding) {
+		if i, ok := seen[b.Ref()]; ok {
+			all[i] = b
+			return
+		}
+		seen[b.Ref()] = len(all)
+		all = append(all, b)
+	}
+	for _, b := range in.ClusterRoleBindings {
+		add(&Binding{Kind: "ClusterRoleBinding", Name: b.Name, RoleRef: b.RoleRef, Subjects: b.Subjects,
+			Labels: b.Labels, Object: in.Objects[b]})
+	}
+	for _, b := range in.RoleBindings {
+		add(&Binding{Kind: "RoleBinding", Namespace: b.Namespace, Name: b.Name, RoleRef: b.RoleRef,
+			Subjects: b.Subjects, Labels: b.Labels, Object: in.Objects[b]})
+	}
+	// The API server visits bindings in name order (its listers sort by
+	// key); so do we, which also makes every answer deterministic.
+	sort.Slice(all, func(i, j int) bool { return all[i].Ref() < all[j].Ref() })
+	for _, b := range all {
+		p.addBinding(b)
+	}
+	p.rules = buildRuleIndex(p)
+	sort.Slice(p.Problems, func(i, j int) bool {
+		if p.Problems[i].Ref != p.Problems[j].Ref {
+			return p.Problems[i].Ref < p.Problems[j].Ref
+		}
+		return p.Problems[i].Message < p.Problems[j].Message
+	})
+	return p
+}
+
+func (p *Policy) addBinding(b *Binding) {
+	switch b.RoleRef.Kind {
+	case "ClusterRole":
+		b.Role = p.clusterRoles[b.RoleRef.Name]
+	case "Role":
+		if b.Kind == "RoleBinding" {
+			b.Role = p.roles[b.Namespace+"/"+b.RoleRef.Name]
+		} else {
+			p.problem(b.Ref(), "a ClusterRoleBinding cannot refer to a Role")
+		}
+	default:
+		p.problem(b.Ref(), fmt.Sprintf("unsupported roleRef kind %q", b.RoleRef.Kind))
+	}
+	if b.Role == nil && (b.RoleRef.Kind == "ClusterRole" || (b.RoleRef.Kind == "Role" && b.Kind == "RoleBinding")) {
+		p.problem(b.Ref(), fmt.Sprintf("refers to %s %q, which does not exist: it grants nothing until one with that name is created", b.RoleRef.Kind, b.RoleRef.Name))
+	}
+	if b.Role != nil {
+		p.byRole[b.Role] = append(p.byRole[b.Role], b)
+	}
+
+	idx := &p.clusterSubjects
+	if b.Kind == "RoleBinding" {
+		idx = p.nsSubjects[b.Namespace]
+		if idx == nil {
+			idx = &subjectIndex{}
+			p.nsSubjects[b.Namespace] = idx
+		}
+		p.bindings[b.Namespace] = append(p.bindings[b.Namespace], b)
+	} else {
+		p.clusterBindings = append(p.clusterBindings, b)
+	}
+	for _, s := range b.Subjects {
+		switch s.Kind {
+		case rbacv1.UserKind:
+			idx.add(s.Name, false, b)
+		case rbacv1.GroupKind:
+			idx.add(s.Name, true, b)
+		case rbacv1.ServiceAccountKind:
+			ns := s.Namespace
+			if ns == "" {
+				ns = b.Namespace
+			}
+			if ns == "" {
+				p.problem(b.Ref(), fmt.Sprintf("ServiceAccount subject %q has no namespace: it never matches", s.Name))
+				continue
+			}
+			idx.add(serviceaccount.MakeUsername(ns, s.Name), false, b)
+		default:
+			p.problem(b.Ref(), fmt.Sprintf("subject kind %q never matches", s.Kind))
+		}
+	}
+}
+
+func (p *Policy) problem(ref, msg string) { p.Problems = append(p.Problems, Problem{Ref: ref, Message: msg}) }
+
+// aggregate replaces the rules of every ClusterRole that has an
+// aggregationRule with the rules of the ClusterRoles its selectors pick,
+// as the aggregation controller does: selectors in order, each one's roles
+// by name, the role itself skipped, a rule added once. Aggregated roles can
+// feed each other (admin takes edit, which takes view), so passes repeat
+// until nothing changes; a cycle that never settles is reported.
+func (p *Policy) aggregate() {
+	var agg []*Role
+	selectors := map[*Role][]labels.Selector{}
+	for _, r := range p.clusterRoles {
+		if r.Aggregation == nil {
+			continue
+		}
+		var sels []labels.Selector
+		ok := true
+		for i := range r.Aggregation.ClusterRoleSelectors {
+			s, err := metav1.LabelSelectorAsSelector(&r.Aggregation.ClusterRoleSelectors[i])
+			if err != nil {
+				p.problem(r.Ref(), "aggregationRule: "+err.Error()+"; its rules are left as written")
+				ok = false
+				break
+			}
+			sels = append(sels, s)
+		}
+		if ok {
+			agg = append(agg, r)
+			selectors[r] = sels
+		}
+	}
+	if len(agg) == 0 {
+		return
+	}
+	slices.SortFunc(agg, func(a, b *Role) int { return strings.Compare(a.Name, b.Name) })
+	names := make([]string, 0, len(p.clusterRoles))
+	for n := range p.clusterRoles {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+
+	for pass := 0; pass <= len(agg)+1; pass++ {
+		changed := false
+		for _, r := range agg {
+			var rules []rbacv1.PolicyRule
+			for _, sel := range selectors[r] {
+				for _, n := range names {
+					other := p.clusterRoles[n]
+					if other == r || !sel.Matches(labels.Set(other.Labels)) {
+						continue
+					}
+					for _, rule := range other.Rules {
+						if !slices.ContainsFunc(rules, func(x rbacv1.PolicyRule) bool { return equality.Semantic.DeepEqual(x, rule) }) {
+							rules = append(rules, rule)
+						}
+					}
+				}
+			}
+			if !equality.Semantic.DeepEqual(rules, r.Rules) && !(len(rules) == 0 && len(r.Rules) == 0) {
+				r.Rules = rules
+				changed = true
+			}
+		}
+		if !changed {
+			return
+		}
+	}
+	for _, r := range agg {
+		p.problem(r.Ref(), "aggregation does not settle (aggregated roles select each other in a cycle); rules as of the last pass")
+	}
+}
+
+// ClusterRole returns a ClusterRole by name, or nil.
+func (p *Policy) ClusterRole(name string) *Role { return p.clusterRoles[name] }
+
+// Role returns a namespaced Role, or nil.
+func (p *Policy) Role(namespace, name string) *Role { return p.roles[namespace+"/"+name] }
+
+// Roles returns every role, ClusterRoles first, each group by name.
+func (p *Policy) Roles() []*Role {
+	out := make([]*Role, 0, len(p.clusterRoles)+len(p.roles))
+	for _, r := range p.clusterRoles {
+		out = append(out, r)
+	}
+	for _, r := range p.roles {
+		out = append(out, r)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if (out[i].Kind == "ClusterRole") != (out[j].Kind == "ClusterRole") {
+			return out[i].Kind == "ClusterRole"
+		}
+		return out[i].Ref() < out[j].Ref()
+	})
+	return out
+}
+
+// Bindings returns every binding, ClusterRoleBindings first, by name.
+func (p *Policy) Bindings() []*Binding {
+	out := slices.Clone(p.clusterBindings)
+	nss := make([]string, 0, len(p.bindings))
+	for ns := range p.bindings {
+		nss = append(nss, ns)
+	}
+	sort.Strings(nss)
+	for _, ns := range nss {
+		out = append(out, p.bindings[ns]...)
+	}
+	return out
+}
+
+// BindingsOf returns the bindings that refer to a role.
+func (p *Policy) BindingsOf(r *Role) []*Binding { return p.byRole[r] }
