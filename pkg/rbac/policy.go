@@ -265,7 +265,9 @@ func (p *Policy) addBinding(b *Binding) {
 	}
 }
 
-func (p *Policy) problem(ref, msg string) { p.Problems = append(p.Problems, Problem{Ref: ref, Message: msg}) }
+func (p *Policy) problem(ref, msg string) {
+	p.Problems = append(p.Problems, Problem{Ref: ref, Message: msg})
+}
 
 // aggregate replaces the rules of every ClusterRole that has an
 // aggregationRule with the rules of the ClusterRoles its selectors pick,

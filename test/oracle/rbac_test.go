@@ -263,4 +263,3 @@ func subjectAccessReview(ctx context.Context, cs *kubernetes.Clientset, who rbac
 	}
 	return out.Status.Allowed, out.Status.Reason, nil
 }
-
