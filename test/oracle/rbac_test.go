@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -122,6 +123,30 @@ func TestRBACAgreesWithSubjectAccessReview(t *testing.T) {
 	if agree != len(questions) {
 		t.Errorf("%d disagreements; replay with RAMPART_RBAC_SEED=%d", len(questions)-agree, seed)
 	}
+	// who-can is the same question turned around: every subject it names
+	// must be allowed (by Decide, just proven against the API server), and
+	// every principal Decide allows must be named, by user, group or
+	// ServiceAccount.
+	whoCanChecked := 0
+	for _, q := range questions {
+		grants := policy.WhoCan(q.action)
+		for _, gr := range grants {
+			if who := principalOf(gr.Subject); !policy.Allows(who, q.action) {
+				t.Errorf("who-can %s names %s (%s), which Decide refuses", q.action, rbac.SubjectString(gr.Subject), gr.Binding.Ref())
+			}
+		}
+		if q.ours.Allowed && !q.ours.Masters {
+			named := false
+			for _, gr := range grants {
+				named = named || subjectIs(gr.Subject, q.who)
+			}
+			if !named {
+				t.Errorf("who-can %s misses %s, which is allowed", q.action, q.who)
+			}
+		}
+		whoCanChecked++
+	}
+	t.Logf("who-can consistent with the decisions for %d actions", whoCanChecked)
 	// The test must be able to fail: questions that are all "no" would
 	// agree with anything.
 	if allowed < len(questions)/20 || allowed > len(questions)*19/20 {
@@ -262,4 +287,26 @@ func subjectAccessReview(ctx context.Context, cs *kubernetes.Clientset, who rbac
 		return false, "", err
 	}
 	return out.Status.Allowed, out.Status.Reason, nil
+}
+
+// principalOf is the narrowest principal a subject describes: a user or
+// ServiceAccount with no groups, or an unnamed member of one group.
+func principalOf(s rbacv1.Subject) rbac.Principal {
+	switch s.Kind {
+	case rbacv1.GroupKind:
+		return rbac.Principal{Groups: []string{s.Name}}
+	case rbacv1.ServiceAccountKind:
+		return rbac.Principal{User: "system:serviceaccount:" + s.Namespace + ":" + s.Name}
+	}
+	return rbac.Principal{User: s.Name}
+}
+
+func subjectIs(s rbacv1.Subject, p rbac.Principal) bool {
+	switch s.Kind {
+	case rbacv1.GroupKind:
+		return slices.Contains(p.Groups, s.Name)
+	case rbacv1.ServiceAccountKind:
+		return p.User == "system:serviceaccount:"+s.Namespace+":"+s.Name
+	}
+	return p.User == s.Name
 }
