@@ -5,7 +5,7 @@ STATICCHECK_VERSION := v0.8.2
 GOSEC_VERSION := v2.30.0
 FUZZTIME ?= 15s
 
-.PHONY: all build demo test testbin unit oracle pss-agreement fuzz docs check-docs lint vet fmt-check staticcheck gosec bench clean
+.PHONY: all build demo rbac-data test testbin unit oracle pss-agreement fuzz docs check-docs lint vet fmt-check staticcheck gosec bench clean
 
 all: build
 
@@ -74,6 +74,11 @@ gosec: $(BIN)/gosec-$(GOSEC_VERSION)
 	$< -quiet -exclude-generated ./...
 
 # Starts a test cluster, loads examples/ into it and scans it live.
+# rbac-data refreshes pkg/rbac/builtin (API resources, default RBAC
+# objects) from the test cluster; TestBuiltinRBACDataIsFresh fails when stale.
+rbac-data: testbin
+	$(GO) run ./hack/rbacdata
+
 demo: testbin
 	$(GO) run ./hack/demo
 

@@ -1,6 +1,7 @@
 package oracle_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -11,7 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rampart-k8s/rampart/internal/rbacdata"
 	"github.com/rampart-k8s/rampart/pkg/rbac"
+	"github.com/rampart-k8s/rampart/pkg/rbac/builtin"
 	authzv1 "k8s.io/api/authorization/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -309,4 +312,24 @@ func subjectIs(s rbacv1.Subject, p rbac.Principal) bool {
 		return p.User == "system:serviceaccount:"+s.Namespace+":"+s.Name
 	}
 	return p.User == s.Name
+}
+
+// TestBuiltinRBACDataIsFresh: the API resources and default RBAC objects
+// embedded in pkg/rbac/builtin are what the pinned API server serves.
+func TestBuiltinRBACDataIsFresh(t *testing.T) {
+	cs := admin(t)
+	res, err := rbacdata.Resources(cs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(res, builtin.ResourcesJSON()) {
+		t.Errorf("pkg/rbac/builtin/resources.json differs from the API server's discovery; run make rbac-data")
+	}
+	def, err := rbacdata.Defaults(context.Background(), cs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(def, builtin.DefaultsYAML()) {
+		t.Errorf("pkg/rbac/builtin/defaults.yaml differs from the API server's default RBAC objects; run make rbac-data")
+	}
 }
