@@ -18,6 +18,28 @@ type PodTemplate struct {
 	SpecPath string
 	// MetaPath is the field path of the pod metadata.
 	MetaPath string
+
+	containers     []ContainerRef
+	containersDone bool
+	memo           []memoEntry
+}
+
+type memoEntry struct{ key, val any }
+
+// Memo returns the value fn computes for key, calling fn only the first
+// time, so that an analysis several checks share (such as a Pod Security
+// evaluation) runs once per pod. Keys are compared with ==. Like
+// Object.PodTemplate, it is not safe for concurrent use on one pod: the
+// check runner gives each object to one goroutine at a time.
+func (p *PodTemplate) Memo(key any, fn func() any) any {
+	for _, e := range p.memo {
+		if e.key == key {
+			return e.val
+		}
+	}
+	v := fn()
+	p.memo = append(p.memo, memoEntry{key, v})
+	return v
 }
 
 // PodTemplate returns the pod that the object runs (Pods, workload
@@ -64,8 +86,17 @@ type ContainerRef struct {
 }
 
 // Containers lists every container of the pod: init, regular and ephemeral.
+// The list is built once per pod and shared: callers must not modify it.
 func (p *PodTemplate) Containers() []ContainerRef {
-	var out []ContainerRef
+	if p.containersDone {
+		return p.containers
+	}
+	p.containersDone = true
+	n := len(p.Spec.InitContainers) + len(p.Spec.Containers) + len(p.Spec.EphemeralContainers)
+	if n == 0 {
+		return nil
+	}
+	out := make([]ContainerRef, 0, n)
 	for i := range p.Spec.InitContainers {
 		out = append(out, ContainerRef{C: &p.Spec.InitContainers[i], Path: indexPath(p.SpecPath+".initContainers", i), Kind: "init container"})
 	}
@@ -77,6 +108,7 @@ func (p *PodTemplate) Containers() []ContainerRef {
 		c := corev1.Container(ec.EphemeralContainerCommon)
 		out = append(out, ContainerRef{C: &c, Path: indexPath(p.SpecPath+".ephemeralContainers", i), Kind: "ephemeral container"})
 	}
+	p.containers = out
 	return out
 }
 

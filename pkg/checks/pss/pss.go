@@ -22,20 +22,22 @@ import (
 type Check struct {
 	lib  policy.Check
 	info info
+	// index is the check's place in libraryChecks (and in verdicts).
+	index int
 }
 
 // Checks returns one rampart check per check of the library's default set.
 func Checks() []check.Check {
-	lib := policy.DefaultChecks()
-	out := make([]check.Check, 0, len(lib))
-	for _, c := range lib {
+	out := make([]check.Check, 0, len(libraryChecks))
+	for i, lc := range libraryChecks {
+		c := lc.lib
 		inf, ok := metadata[c.ID]
 		if !ok {
 			// A check added by a newer library still runs, with a neutral description.
 			inf = info{title: "Pod Security check " + string(c.ID), severity: finding.SeverityMedium,
 				why: "The Pod Security Standards forbid this setting.", remediation: "see the Pod Security Standards"}
 		}
-		out = append(out, &Check{lib: c, info: inf})
+		out = append(out, &Check{lib: c, info: inf, index: i})
 	}
 	return out
 }
@@ -83,18 +85,29 @@ func (c *Check) Meta() check.Meta {
 // added SYS_ADMIN) next to the broader restricted one.
 // It returns nil when the check passes or does not apply.
 func (c *Check) Evaluate(lv api.LevelVersion, pod *inventory.PodTemplate) *policy.CheckResult {
-	if lv.Level == api.LevelPrivileged || (c.lib.Level == api.LevelRestricted && lv.Level != api.LevelRestricted) {
+	if !c.applies(lv.Level) {
 		return nil
 	}
-	vc := versionFor(c.lib, lv.Version)
-	if vc == nil {
-		return nil
-	}
-	r := vc.CheckPod(pod.Meta, pod.Spec)
+	r := c.evaluate(lv.Version, pod)
 	if r.Allowed {
 		return nil
 	}
 	return &r
+}
+
+// applies reports whether the check applies at a policy level.
+func (c *Check) applies(level api.Level) bool {
+	return level != api.LevelPrivileged && (c.lib.Level != api.LevelRestricted || level == api.LevelRestricted)
+}
+
+// evaluate runs the check on one pod at a version, whatever the level; the
+// result is Allowed when the check passes or has no revision at that version.
+func (c *Check) evaluate(version api.Version, pod *inventory.PodTemplate) policy.CheckResult {
+	vc := versionFor(c.lib, version)
+	if vc == nil {
+		return policy.CheckResult{Allowed: true}
+	}
+	return vc.CheckPod(pod.Meta, pod.Spec)
 }
 
 // versionFor picks the revision of a check that applies at a policy version.
@@ -161,8 +174,13 @@ func (c *Check) CheckObject(ctx *check.Context, obj *inventory.Object, report fu
 	if err != nil {
 		return
 	}
-	r := c.Evaluate(lv, pod)
-	if r == nil {
+	if !c.applies(lv.Level) {
+		return
+	}
+	// Every pss check and the namespace mismatch check read the same
+	// evaluation of the pod, made once.
+	r := &verdicts(pod, lv.Version)[c.index]
+	if r.Allowed {
 		return
 	}
 	msg := r.ForbiddenReason
@@ -226,25 +244,42 @@ func (c *Check) field(pod *inventory.PodTemplate, detail string) string {
 // libraryChecks are the library's checks, built once.
 var libraryChecks = func() []*Check {
 	var out []*Check
-	for _, c := range policy.DefaultChecks() {
-		out = append(out, &Check{lib: c})
+	for i, c := range policy.DefaultChecks() {
+		out = append(out, &Check{lib: c, index: i})
 	}
 	return out
 }()
 
+// verdictsKey keys a pod's evaluation at one policy version (PodTemplate.Memo).
+type verdictsKey struct{ version api.Version }
+
+// verdicts evaluates every library check on a pod at a policy version,
+// once per pod and version: the pss checks and Strongest (for the
+// namespace mismatch check) share the result. Element i is libraryChecks[i]'s
+// result, Allowed when the check passes or has no revision at that version.
+// Evaluating at restricted covers every level: a level only decides which
+// checks apply (Check.applies), never how a check judges the pod.
+func verdicts(pod *inventory.PodTemplate, version api.Version) []policy.CheckResult {
+	return pod.Memo(verdictsKey{version}, func() any {
+		out := make([]policy.CheckResult, len(libraryChecks))
+		for i, c := range libraryChecks {
+			out[i] = c.evaluate(version, pod)
+		}
+		return out
+	}).([]policy.CheckResult)
+}
+
 // Strongest returns the strictest Pod Security level the pod passes at a
 // policy version: restricted, baseline or privileged.
 func Strongest(pod *inventory.PodTemplate, version api.Version) api.Level {
-	// One pass at restricted evaluates every check (baseline ones included,
-	// as Evaluate never skips them); a baseline check failing decides
+	// Every check is evaluated (verdicts); a baseline check failing decides
 	// privileged, a restricted one alone decides baseline.
-	lv := api.LevelVersion{Level: api.LevelRestricted, Version: version}
 	level := api.LevelRestricted
-	for _, c := range libraryChecks {
-		if c.Evaluate(lv, pod) == nil {
+	for i, r := range verdicts(pod, version) {
+		if r.Allowed {
 			continue
 		}
-		if c.lib.Level == api.LevelBaseline {
+		if libraryChecks[i].lib.Level == api.LevelBaseline {
 			return api.LevelPrivileged
 		}
 		level = api.LevelBaseline

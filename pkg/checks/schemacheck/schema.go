@@ -5,6 +5,7 @@ package schemacheck
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -33,10 +34,13 @@ func (unknownField) Meta() check.Meta {
 }
 
 func (unknownField) CheckObject(_ *check.Context, obj *inventory.Object, report func(check.Result)) {
-	var root = schema.TypeFor(obj.GVK())
+	var root reflect.Type // looked up at the first unknown field: most objects have none
 	for _, is := range obj.FieldIssues {
 		if !is.Unknown {
 			continue
+		}
+		if root == nil {
+			root = schema.TypeFor(obj.GVK())
 		}
 		sug := schema.Suggest(root, is.Path, is.Parent, is.Field)
 		sev := finding.SeverityMedium
