@@ -158,9 +158,15 @@ func (r *Registry) Get(id string) (Check, bool) {
 type Func struct {
 	M  Meta
 	Fn func(ctx *Context, obj *inventory.Object, report func(Result))
+	// ReadsInventory says that Fn looks up other objects in ctx.Inventory
+	// (see InventoryReader); without it, Fn must read only the object.
+	ReadsInventory bool
 }
 
 func (f *Func) Meta() Meta { return f.M }
+
+// NeedsInventory implements InventoryReader.
+func (f *Func) NeedsInventory() bool { return f.ReadsInventory }
 
 func (f *Func) CheckObject(ctx *Context, obj *inventory.Object, report func(Result)) {
 	f.Fn(ctx, obj, report)

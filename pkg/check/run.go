@@ -16,22 +16,179 @@ import (
 // parallel work, so each object's pod template and position index are
 // computed once and by one goroutine.
 func (r *Registry) Run(ctx *Context) []finding.Finding {
+	return r.Stream(ctx).Finish(ctx.Inventory)
+}
+
+// objectChecks are object checks with their metadata, built once per run
+// rather than once per object.
+type objectChecks struct {
+	checks []ObjectCheck
+	metas  []*Meta
+}
+
+func (oc *objectChecks) add(c ObjectCheck) {
+	m := c.Meta()
+	oc.checks = append(oc.checks, c)
+	oc.metas = append(oc.metas, &m)
+}
+
+// run applies the checks to one object. buf is the caller's scratch space
+// for results, reused from object to object. With pods, findings about
+// objects that own pods say how many (OwnedPods must be final then).
+func (oc *objectChecks) run(ctx *Context, obj *inventory.Object, buf *[]pending, pods bool) []finding.Finding {
+	results := (*buf)[:0]
+	for ci, c := range oc.checks {
+		m := oc.metas[ci]
+		c.CheckObject(ctx, obj, func(res Result) {
+			if res.Object == nil {
+				res.Object = obj
+			}
+			results = append(results, pending{meta: m, res: res})
+		})
+	}
+	*buf = results
+	return resolve(results, pods)
+}
+
+// Stream runs the object checks on objects while a source is still
+// reading the rest: a live scan spends most of its time waiting for list
+// pages, and the checks use that time. Add hands objects over as they
+// arrive; Finish completes the run on the finished inventory and returns
+// the same findings Run would.
+//
+// Checks that look up other objects (InventoryReader) and inventory checks
+// wait for Finish; so do objects that were never added. Objects added but
+// left out of the final inventory (a source may drop some at the end)
+// contribute no findings. A source may still count pods on added objects
+// (OwnedPods) until Finish: the streamed checks never read it, and Finish
+// adds the pod counts to their findings.
+type Stream struct {
+	reg   *Registry
+	ctx   *Context
+	early objectChecks // checks that read only the object
+	late  objectChecks // InventoryReader checks
+	all   objectChecks // every object check, in registry order
+	inv   []InventoryCheck
+
+	mu      sync.Mutex
+	wake    *sync.Cond
+	queue   [][]*inventory.Object
+	closed  bool
+	checked []checkedObject
+	wg      sync.WaitGroup
+}
+
+type checkedObject struct {
+	obj      *inventory.Object
+	findings []finding.Finding
+	// about is the object of each finding, when not all are about obj.
+	about []*inventory.Object
+}
+
+// InventoryReader is implemented by object checks that look up other
+// objects in Context.Inventory (a workload's ServiceAccount, say). A Stream
+// runs them only in Finish, when the inventory is complete; the other
+// object checks must not read Context.Inventory (in a streaming run it is
+// nil until Finish).
+type InventoryReader interface {
+	NeedsInventory() bool
+}
+
+// Stream starts a streaming run: one worker per core waits for objects.
+// ctx.Inventory is set by Finish.
+func (r *Registry) Stream(ctx *Context) *Stream {
 	if ctx.Config == nil {
 		ctx.Config = config.Default()
 	}
-	objs := ctx.Inventory.Objects()
-	// Metadata is built once per check, not once per object.
-	var objectChecks []ObjectCheck
-	var objectMetas []*Meta
-	var invChecks []InventoryCheck
+	s := &Stream{reg: r, ctx: ctx}
+	s.wake = sync.NewCond(&s.mu)
 	for _, c := range r.checks {
 		switch c := c.(type) {
 		case ObjectCheck:
-			m := c.Meta()
-			objectChecks = append(objectChecks, c)
-			objectMetas = append(objectMetas, &m)
+			s.all.add(c)
+			if ir, ok := c.(InventoryReader); ok && ir.NeedsInventory() {
+				s.late.add(c)
+			} else {
+				s.early.add(c)
+			}
 		case InventoryCheck:
-			invChecks = append(invChecks, c)
+			s.inv = append(s.inv, c)
+		}
+	}
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+		s.wg.Add(1)
+		go s.work()
+	}
+	return s
+}
+
+// Add queues objects for the checks that read only the object. It never
+// blocks on the checks: a source keeps reading at its own pace. Objects
+// must not change afterwards, except their OwnedPods; each object is added
+// at most once. Add is safe for concurrent use, but not after Finish.
+func (s *Stream) Add(objs []*inventory.Object) {
+	if len(objs) == 0 {
+		return
+	}
+	s.mu.Lock()
+	s.queue = append(s.queue, objs)
+	s.mu.Unlock()
+	s.wake.Signal()
+}
+
+func (s *Stream) work() {
+	defer s.wg.Done()
+	var buf []pending
+	var out []checkedObject
+	for {
+		s.mu.Lock()
+		for len(s.queue) == 0 && !s.closed {
+			s.wake.Wait()
+		}
+		if len(s.queue) == 0 {
+			s.checked = append(s.checked, out...)
+			s.mu.Unlock()
+			return
+		}
+		batch := s.queue[0]
+		s.queue[0] = nil
+		s.queue = s.queue[1:]
+		s.mu.Unlock()
+		for _, obj := range batch {
+			co := checkedObject{obj: obj, findings: s.early.run(s.ctx, obj, &buf, false)}
+			for _, p := range buf {
+				if p.res.Object != obj {
+					co.about = make([]*inventory.Object, len(buf))
+					for k := range buf {
+						co.about[k] = buf[k].res.Object
+					}
+					break
+				}
+			}
+			out = append(out, co)
+		}
+	}
+}
+
+// Finish waits for the queued objects, then runs the checks that needed
+// the whole inventory, and every check on the inventory's objects that
+// were not added, and returns all findings: object by object in inventory
+// order, then the inventory checks'.
+func (s *Stream) Finish(inv *inventory.Inventory) []finding.Finding {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+	s.wake.Broadcast()
+	s.wg.Wait()
+
+	s.ctx.Inventory = inv
+	ctx := s.ctx
+	objs := inv.Objects()
+	var streamed map[*inventory.Object]*checkedObject
+	if len(s.checked) > 0 {
+		streamed = make(map[*inventory.Object]*checkedObject, len(s.checked))
+		for i := range s.checked {
+			streamed[s.checked[i].obj] = &s.checked[i]
 		}
 	}
 	perObject := make([][]finding.Finding, len(objs))
@@ -42,19 +199,28 @@ func (r *Registry) Run(ctx *Context) []finding.Finding {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var buf []pending
 			for i := range next {
 				obj := objs[i]
-				var results []pending
-				for ci, c := range objectChecks {
-					m := objectMetas[ci]
-					c.CheckObject(ctx, obj, func(res Result) {
-						if res.Object == nil {
-							res.Object = obj
-						}
-						results = append(results, pending{meta: m, res: res})
-					})
+				co := streamed[obj]
+				if co == nil {
+					perObject[i] = s.all.run(ctx, obj, &buf, true)
+					continue
 				}
-				perObject[i] = resolve(results)
+				fs := co.findings
+				for j := range fs {
+					about := obj
+					if co.about != nil {
+						about = co.about[j]
+					}
+					if about.OwnedPods > 0 {
+						setPods(&fs[j], about.OwnedPods)
+					}
+				}
+				if late := s.late.run(ctx, obj, &buf, true); len(late) > 0 {
+					fs = append(fs, late...)
+				}
+				perObject[i] = fs
 			}
 		}()
 	}
@@ -63,6 +229,7 @@ func (r *Registry) Run(ctx *Context) []finding.Finding {
 	}
 	close(next)
 	wg.Wait()
+	s.checked = nil
 
 	total := 0
 	for _, f := range perObject {
@@ -73,11 +240,11 @@ func (r *Registry) Run(ctx *Context) []finding.Finding {
 		out = append(out, f...)
 		perObject[i] = nil
 	}
-	for _, c := range invChecks {
+	for _, c := range s.inv {
 		m := c.Meta()
 		var results []pending
 		c.CheckInventory(ctx, func(res Result) { results = append(results, pending{meta: &m, res: res}) })
-		out = append(out, resolve(results)...)
+		out = append(out, resolve(results, true)...)
 	}
 	return out
 }
@@ -88,15 +255,16 @@ type pending struct {
 }
 
 // resolve turns results into findings and looks up each field's line,
-// parsing each source document once and only when it has findings.
-func resolve(results []pending) []finding.Finding {
+// parsing each source document once and only when it has findings. With
+// pods, findings about objects that own pods say how many.
+func resolve(results []pending, pods bool) []finding.Finding {
 	if len(results) == 0 {
 		return nil
 	}
 	out := make([]finding.Finding, 0, len(results))
-	indexes := map[*inventory.Object]*inventory.PositionIndex{}
+	var indexes map[*inventory.Object]*inventory.PositionIndex
 	for _, p := range results {
-		out = append(out, toFinding(p, indexes))
+		out = append(out, toFinding(p, &indexes, pods))
 	}
 	for _, idx := range indexes {
 		idx.Release()
@@ -104,7 +272,7 @@ func resolve(results []pending) []finding.Finding {
 	return out
 }
 
-func toFinding(p pending, indexes map[*inventory.Object]*inventory.PositionIndex) finding.Finding {
+func toFinding(p pending, indexes *map[*inventory.Object]*inventory.PositionIndex, pods bool) finding.Finding {
 	m, res := p.meta, p.res
 	sev := m.Severity
 	if res.Severity != 0 {
@@ -117,21 +285,18 @@ func toFinding(p pending, indexes map[*inventory.Object]*inventory.PositionIndex
 	f.Resource = res.Resource
 	if o := res.Object; o != nil {
 		f.Resource = o.Resource()
-		if o.OwnedPods > 0 {
-			// Live workloads: say how many running pods the finding concerns.
-			ev := make(map[string]any, len(f.Evidence)+1)
-			for k, v := range f.Evidence {
-				ev[k] = v
-			}
-			ev["pods"] = o.OwnedPods
-			f.Evidence = ev
+		if pods && o.OwnedPods > 0 {
+			setPods(&f, o.OwnedPods)
 		}
 		f.Location = o.Location(res.Field)
 		if res.Field != "" && len(o.Source.Doc) > 0 {
-			idx, ok := indexes[o]
+			idx, ok := (*indexes)[o]
 			if !ok {
+				if *indexes == nil {
+					*indexes = map[*inventory.Object]*inventory.PositionIndex{}
+				}
 				idx = inventory.NewPositionIndex(&o.Source)
-				indexes[o] = idx
+				(*indexes)[o] = idx
 			}
 			if l := idx.Line(res.Field); l > 0 {
 				f.Location.Line = l
@@ -139,6 +304,18 @@ func toFinding(p pending, indexes map[*inventory.Object]*inventory.PositionIndex
 		}
 	}
 	return f
+}
+
+// setPods says in a live workload's finding how many running pods it
+// concerns (evidence "pods"). The evidence map is copied: checks may share
+// one between findings.
+func setPods(f *finding.Finding, pods int) {
+	ev := make(map[string]any, len(f.Evidence)+1)
+	for k, v := range f.Evidence {
+		ev[k] = v
+	}
+	ev["pods"] = pods
+	f.Evidence = ev
 }
 
 // RunCluster runs the checks that probe a live cluster.
@@ -152,7 +329,7 @@ func (r *Registry) RunCluster(ctx context.Context, c *Context, cfg *rest.Config)
 		m := cc.Meta()
 		var results []pending
 		cc.CheckCluster(ctx, c, cfg, func(res Result) { results = append(results, pending{meta: &m, res: res}) })
-		out = append(out, resolve(results)...)
+		out = append(out, resolve(results, true)...)
 	}
 	return out
 }

@@ -58,6 +58,7 @@ var automountToken = &check.Func{
 		Controls:    []string{"CIS 5.1.6"},
 		Kinds:       check.WorkloadKinds,
 	},
+	ReadsInventory: true, // the pod's ServiceAccount
 	Fn: func(ctx *check.Context, obj *inventory.Object, report func(check.Result)) {
 		pod := obj.PodTemplate()
 		if pod == nil {
@@ -106,6 +107,7 @@ var untrustedWithoutSandbox = &check.Func{
 		Remediation: "set spec.runtimeClassName to a RuntimeClass whose handler is a sandbox (runsc, kata)",
 		Kinds:       check.WorkloadKinds,
 	},
+	ReadsInventory: true, // the Namespace and the RuntimeClass
 	Fn: func(ctx *check.Context, obj *inventory.Object, report func(check.Result)) {
 		pod := obj.PodTemplate()
 		if pod == nil {
