@@ -14,7 +14,6 @@ import (
 	"github.com/rampart-k8s/rampart/pkg/source"
 	"github.com/rampart-k8s/rampart/pkg/source/cluster"
 	"github.com/rampart-k8s/rampart/pkg/vuln"
-	"k8s.io/client-go/rest"
 )
 
 // Options configures a scan.
@@ -37,50 +36,65 @@ type Options struct {
 // Files reads the inputs and runs the checks on them.
 func Files(opts Options) *finding.Report {
 	res := source.Load(opts.Paths, opts.Source)
-	rep := Inventory(inventory.New(res.Objects), opts)
+	checkCtx := newContext(opts)
+	checkCtx.Inventory = inventory.New(res.Objects)
+	rep := newReport(opts, opts.Registry.Run(checkCtx))
 	rep.Errors = append(rep.Errors, res.Errors...)
-	rep.Sort()
-	rep.Summarize(rep.Summary.Objects, opts.FailOn)
-	return rep
+	return finish(rep, checkCtx, opts)
 }
 
 // Inventory runs the checks on an inventory that is already built.
 func Inventory(inv *inventory.Inventory, opts Options) *finding.Report {
-	return run(context.Background(), inv, opts, nil)
+	checkCtx := newContext(opts)
+	checkCtx.Inventory = inv
+	rep := newReport(opts, opts.Registry.Run(checkCtx))
+	return finish(rep, checkCtx, opts)
 }
 
-// run runs the registry's checks (and, given a live configuration, its
-// cluster probes) and applies the policy to all their findings.
-func run(ctx context.Context, inv *inventory.Inventory, opts Options, live *rest.Config) *finding.Report {
+func newContext(opts Options) *check.Context {
 	cfg := opts.Config
 	if cfg == nil {
 		cfg = config.Default()
 	}
-	checkCtx := &check.Context{Inventory: inv, Config: cfg, Vuln: opts.Vuln}
-	rep := &finding.Report{
+	return &check.Context{Config: cfg, Vuln: opts.Vuln}
+}
+
+func newReport(opts Options, findings []finding.Finding) *finding.Report {
+	return &finding.Report{
 		Tool:     finding.Tool{Name: "rampart", Version: opts.Version},
-		Findings: opts.Registry.Run(checkCtx),
+		Findings: findings,
 		Errors:   []finding.InputError{},
 		Skipped:  []finding.Skipped{},
 	}
-	if live != nil {
-		rep.Findings = append(rep.Findings, opts.Registry.RunCluster(ctx, checkCtx, live)...)
-	}
+}
+
+// finish applies the policy to the findings of a run on checkCtx's
+// inventory, then sorts and summarizes the report.
+func finish(rep *finding.Report, checkCtx *check.Context, opts Options) *finding.Report {
+	inv := checkCtx.Inventory
 	rep.Skipped = append(rep.Skipped, checkCtx.Skipped()...)
 	now := opts.Now
 	if now.IsZero() {
 		now = time.Now()
 	}
 	pol := finding.Policy{Baseline: opts.Baseline, Now: now}
-	for _, r := range cfg.Ignore {
+	for _, r := range checkCtx.Config.Ignore {
 		pol.Rules = append(pol.Rules, finding.IgnoreRule{Check: r.Check, Kind: r.Kind, Namespace: r.Namespace,
 			Name: r.Name, Labels: r.Labels, Reason: r.Reason, Expires: r.Expires})
 	}
+	// Findings come object by object: look each object up once.
+	var last finding.Resource
+	var lastTarget finding.Target
 	rep.Warnings = pol.Apply(rep.Findings, func(f *finding.Finding) finding.Target {
-		if o := inv.Get(f.Resource.Kind, f.Resource.Namespace, f.Resource.Name); o != nil {
-			return finding.Target{Annotations: o.Annotations(), Labels: o.Labels()}
+		r := finding.Resource{Kind: f.Resource.Kind, Namespace: f.Resource.Namespace, Name: f.Resource.Name}
+		if r == last {
+			return lastTarget
 		}
-		return finding.Target{}
+		last, lastTarget = r, finding.Target{}
+		if o := inv.Get(r.Kind, r.Namespace, r.Name); o != nil {
+			lastTarget = finding.Target{Annotations: o.Annotations(), Labels: o.Labels()}
+		}
+		return lastTarget
 	})
 	rep.Sort()
 	rep.Summarize(inv.Len(), opts.FailOn)
@@ -90,12 +104,29 @@ func run(ctx context.Context, inv *inventory.Inventory, opts Options, live *rest
 // Cluster reads a live cluster and runs the checks on what it holds. What
 // the credentials could not list is in the report's skipped list; failures
 // to reach the server are input errors.
+//
+// The object checks run on each page of objects as it arrives, while the
+// rest is still being listed, and the probes of the API server run
+// meanwhile too; what needs the whole inventory runs once the listing is
+// done.
 func Cluster(ctx context.Context, opts Options, live cluster.Options) *finding.Report {
+	checkCtx := newContext(opts)
+	probes := make(chan []finding.Finding, 1)
+	go func() { probes <- opts.Registry.RunCluster(ctx, checkCtx, live.Config) }()
+	stream := opts.Registry.Stream(checkCtx)
+	if next := live.Objects; next != nil {
+		live.Objects = func(objs []*inventory.Object) {
+			stream.Add(objs)
+			next(objs)
+		}
+	} else {
+		live.Objects = stream.Add
+	}
 	res := cluster.Load(ctx, live)
-	rep := run(ctx, inventory.New(res.Objects), opts, live.Config)
+	findings := stream.Finish(inventory.New(res.Objects))
+	findings = append(findings, <-probes...)
+	rep := newReport(opts, findings)
 	rep.Errors = append(rep.Errors, res.Errors...)
 	rep.Skipped = append(rep.Skipped, res.Skipped...)
-	rep.Sort()
-	rep.Summarize(rep.Summary.Objects, opts.FailOn)
-	return rep
+	return finish(rep, checkCtx, opts)
 }

@@ -36,6 +36,14 @@ type Options struct {
 	Timeout time.Duration
 	// Progress, when set, is called as objects arrive (from many goroutines).
 	Progress func(resource string, objects int)
+	// Objects, when set, is called with each page's objects as they arrive
+	// (from many goroutines), so that work on them can start before the
+	// listing ends. Pods, ReplicaSets and Jobs that name a controller are
+	// left out: folding (see Load) may drop them, so they come only in the
+	// Result. The objects are final except OwnedPods, which Load counts
+	// at the end; objects of a list that fails, or restarts, are not in the
+	// Result either.
+	Objects func([]*inventory.Object)
 }
 
 // Resource is one kind rampart lists.
@@ -180,12 +188,18 @@ func listOnce(ctx context.Context, cfg *rest.Config, r Resource, ns string, opts
 		if err != nil {
 			return nil, err
 		}
+		start := len(out)
 		for _, it := range items {
 			o, err := toObject(r, it)
 			if err != nil {
 				return nil, err
 			}
 			out = append(out, o)
+		}
+		if opts.Objects != nil {
+			if page := final(out[start:]); len(page) > 0 {
+				opts.Objects(page)
+			}
 		}
 		if opts.Progress != nil {
 			opts.Progress(resourceName(r), len(items))

@@ -6,7 +6,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rampart-k8s/rampart/pkg/inventory"
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/yaml"
 )
 
@@ -42,5 +49,35 @@ func TestReaderRoleMatchesResources(t *testing.T) {
 	}
 	for k := range granted {
 		t.Errorf("the reader role grants %s, which rampart does not list", k)
+	}
+}
+
+// TestFinalLeavesOutWhatFoldingMayDrop: pages handed over early
+// (Options.Objects) hold no pod, ReplicaSet or Job that names a controller;
+// everything else is handed over as it is.
+func TestFinalLeavesOutWhatFoldingMayDrop(t *testing.T) {
+	yes := true
+	owned := metav1.ObjectMeta{Name: "owned", OwnerReferences: []metav1.OwnerReference{{Kind: "ReplicaSet", Name: "rs", UID: "rs-uid", Controller: &yes}}}
+	notController := metav1.ObjectMeta{Name: "bare", OwnerReferences: []metav1.OwnerReference{{Kind: "Something", Name: "x", UID: "x-uid"}}}
+	obj := func(kind string, typed runtime.Object) *inventory.Object {
+		m, _ := meta.Accessor(typed)
+		return &inventory.Object{Kind: kind, Name: m.GetName(), Typed: typed}
+	}
+	page := []*inventory.Object{
+		obj("Pod", &corev1.Pod{ObjectMeta: notController}),
+		obj("Pod", &corev1.Pod{ObjectMeta: owned}),
+		obj("Deployment", &appsv1.Deployment{ObjectMeta: owned}), // not a folded kind
+		obj("ReplicaSet", &appsv1.ReplicaSet{ObjectMeta: owned}),
+		obj("Job", &batchv1.Job{ObjectMeta: notController}),
+	}
+	var got []string
+	for _, o := range final(page) {
+		got = append(got, o.Kind+"/"+o.Name)
+	}
+	if want := []string{"Pod/bare", "Deployment/owned", "Job/bare"}; !slices.Equal(got, want) {
+		t.Errorf("final = %v, want %v", got, want)
+	}
+	if kept := page[:1]; &final(kept)[0] != &kept[0] {
+		t.Error("a page with nothing to leave out should be handed over as it is")
 	}
 }

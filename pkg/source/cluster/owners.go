@@ -1,6 +1,8 @@
 package cluster
 
 import (
+	"slices"
+
 	"github.com/rampart-k8s/rampart/pkg/inventory"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/types"
@@ -44,6 +46,41 @@ func foldOwned(objs []*inventory.Object) []*inventory.Object {
 		out = append(out, o)
 	}
 	return out
+}
+
+// final returns the objects of a page that folding cannot drop: all but the
+// owned kinds that name a controller. The page is returned as it is when
+// nothing needs to be left out.
+func final(page []*inventory.Object) []*inventory.Object {
+	for i, o := range page {
+		if ownedKinds[o.Kind] && hasController(o) {
+			out := slices.Clone(page[:i])
+			for _, o := range page[i+1:] {
+				if !ownedKinds[o.Kind] || !hasController(o) {
+					out = append(out, o)
+				}
+			}
+			return out
+		}
+	}
+	return page
+}
+
+// hasController reports whether an object names a controller among its owners.
+func hasController(o *inventory.Object) bool {
+	if o.Typed == nil {
+		return false
+	}
+	m, err := meta.Accessor(o.Typed)
+	if err != nil {
+		return false
+	}
+	for _, ref := range m.GetOwnerReferences() {
+		if ref.Controller != nil && *ref.Controller {
+			return true
+		}
+	}
+	return false
 }
 
 // controllerOf returns the listed controller of an object, if any.
