@@ -308,6 +308,7 @@ func (p *Policy) aggregate() {
 	}
 	sort.Strings(names)
 
+	p.reportAggregationCycles(agg, selectors)
 	for pass := 0; pass <= len(agg)+1; pass++ {
 		changed := false
 		for _, r := range agg {
@@ -336,6 +337,48 @@ func (p *Policy) aggregate() {
 	}
 	for _, r := range agg {
 		p.problem(r.Ref(), "aggregation does not settle (aggregated roles select each other in a cycle); rules as of the last pass")
+	}
+}
+
+// reportAggregationCycles finds aggregated ClusterRoles that select each
+// other (directly or through others). Their rules then depend on the order
+// in which the cluster's controller happens to process them, and
+// hand-written rules among them are lost; rampart's result is one of the
+// possible outcomes, so it says so.
+func (p *Policy) reportAggregationCycles(agg []*Role, selectors map[*Role][]labels.Selector) {
+	picks := func(x, y *Role) bool {
+		for _, s := range selectors[x] {
+			if x != y && s.Matches(labels.Set(y.Labels)) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, start := range agg {
+		// Is start reachable from itself through other aggregated roles?
+		seen := map[*Role]bool{}
+		stack := []*Role{start}
+		cyclic := false
+		for len(stack) > 0 && !cyclic {
+			x := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			for _, y := range agg {
+				if !picks(x, y) {
+					continue
+				}
+				if y == start {
+					cyclic = true
+					break
+				}
+				if !seen[y] {
+					seen[y] = true
+					stack = append(stack, y)
+				}
+			}
+		}
+		if cyclic {
+			p.problem(start.Ref(), "aggregated ClusterRoles select each other in a cycle: their rules depend on the order the aggregation controller processes them")
+		}
 	}
 }
 
