@@ -107,7 +107,8 @@ const findingsPerBatch = 256
 
 // encodeFindings encodes findings as members of an array indented two levels
 // deep, in batches spread over the cores, and hands the batches to write in
-// order (a batch holds whole findings joined by ",\n").
+// order (a batch holds whole findings joined by ",\n"; write must not keep
+// it: its buffer is reused).
 func encodeFindings(findings []finding.Finding, write func(i int, chunk []byte)) error {
 	batches := (len(findings) + findingsPerBatch - 1) / findingsPerBatch
 	workers := runtime.GOMAXPROCS(0)
@@ -121,6 +122,8 @@ func encodeFindings(findings []finding.Finding, write func(i int, chunk []byte))
 	// Bound the batches in flight: a worker may run ahead of the writer by
 	// at most 2*workers batches.
 	sem := make(chan struct{}, 2*workers)
+	// Written batches' buffers are reused.
+	free := make(chan []byte, 3*workers)
 	go func() {
 		for i := 0; i < batches; i++ {
 			sem <- struct{}{}
@@ -130,19 +133,22 @@ func encodeFindings(findings []finding.Finding, write func(i int, chunk []byte))
 	}()
 	for w := 0; w < workers; w++ {
 		go func() {
-			var buf, compact bytes.Buffer
-			enc := json.NewEncoder(&compact)
-			enc.SetEscapeHTML(false)
+			e := newFindingEncoder()
 			for b := range next {
-				buf.Reset()
+				var buf []byte
+				select {
+				case buf = <-free:
+				default:
+				}
+				buf = buf[:0]
 				lo, hi := b*findingsPerBatch, min((b+1)*findingsPerBatch, len(findings))
 				for i := lo; i < hi; i++ {
 					if i > lo {
-						buf.WriteString(",\n")
+						buf = append(buf, ",\n"...)
 					}
-					buf.WriteString("    ")
-					compact.Reset()
-					if err := enc.Encode(&findings[i]); err != nil {
+					buf = append(buf, "    "...)
+					var err error
+					if buf, err = e.append(buf, &findings[i]); err != nil {
 						mu.Lock()
 						if firstErr == nil {
 							firstErr = err
@@ -150,16 +156,19 @@ func encodeFindings(findings []finding.Finding, write func(i int, chunk []byte))
 						mu.Unlock()
 						break
 					}
-					indentCompact(&buf, bytes.TrimSuffix(compact.Bytes(), []byte("\n")), "    ", "  ")
 				}
-				results[b] <- bytes.Clone(buf.Bytes())
+				results[b] <- buf
 			}
 		}()
 	}
 	for i := 0; i < batches; i++ {
 		chunk := <-results[i]
-		<-sem
 		write(i, chunk)
+		<-sem
+		select {
+		case free <- chunk:
+		default:
+		}
 	}
 	mu.Lock()
 	defer mu.Unlock()
@@ -167,9 +176,9 @@ func encodeFindings(findings []finding.Finding, write func(i int, chunk []byte))
 }
 
 // indentCompact indents compact JSON (as json.Encoder writes it) exactly as
-// json.Indent would, in one pass without json.Indent's validating scanner,
-// which cost half of the JSON rendering. The input is trusted: it is the
-// encoder's own output.
+// json.Indent would, in one pass without json.Indent's validating scanner.
+// The input is trusted: it is the encoder's own output (evidence values of
+// types the finding encoder leaves to encoding/json).
 func indentCompact(dst *bytes.Buffer, src []byte, prefix, indent string) {
 	depth := 0
 	newline := func() {
