@@ -107,7 +107,7 @@ func (p *Policy) Apply(findings []Finding, target func(*Finding) Target) []strin
 			f.Suppressed = &Suppression{Kind: "config", Reason: r.Reason, Expires: r.Expires}
 			break
 		}
-		if f.Suppressed == nil && p.Baseline[f.Fingerprint()] {
+		if f.Suppressed == nil && len(p.Baseline) > 0 && p.Baseline[f.Fingerprint()] {
 			f.Suppressed = &Suppression{Kind: "baseline", Reason: "present in the baseline report"}
 		}
 	}

@@ -48,7 +48,7 @@ func (r *Report) Active() []Finding {
 // Sort puts findings, errors and skipped entries in a deterministic order:
 // by file and line, then resource, then check.
 func (r *Report) Sort() {
-	slices.SortStableFunc(r.Findings, compareFindings)
+	sortFindings(r.Findings)
 	slices.SortStableFunc(r.Errors, func(a, b InputError) int {
 		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line), cmp.Compare(a.Message, b.Message))
 	})
@@ -57,7 +57,24 @@ func (r *Report) Sort() {
 	})
 }
 
-func compareFindings(a, b Finding) int {
+// sortFindings sorts findings stably. Findings are large: it sorts their
+// indexes, ties broken by position, and moves each finding once.
+func sortFindings(fs []Finding) {
+	idx := make([]int, len(fs))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortFunc(idx, func(a, b int) int {
+		return cmp.Or(compareFindings(&fs[a], &fs[b]), cmp.Compare(a, b))
+	})
+	sorted := make([]Finding, len(fs))
+	for i, j := range idx {
+		sorted[i] = fs[j]
+	}
+	copy(fs, sorted)
+}
+
+func compareFindings(a, b *Finding) int {
 	return cmp.Or(
 		cmp.Compare(a.Location.File, b.Location.File),
 		cmp.Compare(a.Resource.Namespace, b.Resource.Namespace),

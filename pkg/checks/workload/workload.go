@@ -5,7 +5,6 @@ package workload
 
 import (
 	"fmt"
-	"maps"
 	"slices"
 
 	"github.com/rampart-k8s/rampart/pkg/check"
@@ -99,6 +98,24 @@ func selected(labels, selector map[string]string) bool {
 	return true
 }
 
+// selectedPod reports whether a workload's labels, with its pod template's
+// labels over them, contain every pair of the selector.
+func selectedPod(labels, podLabels, selector map[string]string) bool {
+	if len(selector) == 0 {
+		return false
+	}
+	for k, v := range selector {
+		got, ok := podLabels[k]
+		if !ok {
+			got = labels[k]
+		}
+		if got != v {
+			return false
+		}
+	}
+	return true
+}
+
 var untrustedWithoutSandbox = &check.Func{
 	M: check.Meta{
 		ID: "workload/untrusted-without-sandbox", Title: "Untrusted workload without a sandbox runtime", Severity: finding.SeverityHigh,
@@ -114,13 +131,8 @@ var untrustedWithoutSandbox = &check.Func{
 			return
 		}
 		cfg := ctx.Config
-		labels := maps.Clone(obj.Labels())
-		if labels == nil {
-			labels = map[string]string{}
-		}
-		maps.Copy(labels, pod.Meta.Labels)
 		why := ""
-		if selected(labels, cfg.Untrusted.Labels) {
+		if selectedPod(obj.Labels(), pod.Meta.Labels, cfg.Untrusted.Labels) {
 			why = "its labels mark it untrusted"
 		} else if ns := ctx.Inventory.Get("Namespace", "", obj.Namespace); ns != nil && selected(ns.Labels(), cfg.Untrusted.NamespaceLabels) {
 			why = fmt.Sprintf("namespace %q is marked untrusted", obj.Namespace)

@@ -99,3 +99,29 @@ func TestClusterScopedObjectsWithANamespace(t *testing.T) {
 		t.Errorf("the namespace's labels must be found: %+v", got)
 	}
 }
+
+// TestUntrustedLabelsOfTheWorkloadAndItsPods: a workload is untrusted by
+// its own labels or its pod template's, the template's winning where both
+// set a label.
+func TestUntrustedLabelsOfTheWorkloadAndItsPods(t *testing.T) {
+	deploy := func(labels, podLabels string) string {
+		return "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d, namespace: ns, labels: {" + labels + "}}\n" +
+			"spec:\n  selector: {matchLabels: {app: d}}\n  template:\n    metadata: {labels: {app: d, " + podLabels + "}}\n" +
+			"    spec:\n      containers: [{name: a, image: busybox:1.37}]\n"
+	}
+	for _, tc := range []struct {
+		labels, podLabels string
+		want              int
+	}{
+		{"", "", 0},
+		{"rampart.dev/trust: untrusted", "", 1},
+		{"", "rampart.dev/trust: untrusted", 1},
+		{"rampart.dev/trust: untrusted", "rampart.dev/trust: trusted", 0},
+		{"rampart.dev/trust: trusted", "rampart.dev/trust: untrusted", 1},
+	} {
+		got := checktest.Find(checktest.Scan(t, deploy(tc.labels, tc.podLabels), nil), "workload/untrusted-without-sandbox")
+		if len(got) != tc.want {
+			t.Errorf("labels {%s}, pod labels {%s}: %d findings, want %d", tc.labels, tc.podLabels, len(got), tc.want)
+		}
+	}
+}
