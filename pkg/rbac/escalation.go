@@ -1,0 +1,823 @@
+package rbac
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apiserver/pkg/authentication/serviceaccount"
+	"k8s.io/apiserver/pkg/authentication/user"
+)
+
+// NodeKind says what a node of the escalation graph stands for.
+type NodeKind uint8
+
+const (
+	// Identity is a user, a group or a ServiceAccount, with its RBAC rights.
+	Identity NodeKind = iota
+	// RoleGrant is a role bound to the attacker at a scope (a namespace, or
+	// cluster-wide when Namespace is "").
+	RoleGrant
+	// RunAs is running pods as any ServiceAccount of a namespace (every
+	// namespace when Namespace is "").
+	RunAs
+	// PodsOf is acting as the ServiceAccounts of a namespace's existing
+	// pods (every namespace when Namespace is "").
+	PodsOf
+	// NodeRoot is root on a node of the attacker's choosing.
+	NodeRoot
+	// ClusterAdmin is every right there is.
+	ClusterAdmin
+)
+
+// Node is one thing an attacker can hold.
+type Node struct {
+	Kind      NodeKind
+	Principal Principal // Identity
+	Subject   string    // Identity: user:NAME, group:NAME, sa:NS/NAME, node:*
+	Role      *Role     // RoleGrant
+	Namespace string    // RoleGrant, RunAs, PodsOf
+	key       string
+}
+
+func (n *Node) String() string {
+	scope := func() string {
+		if n.Namespace == "" {
+			return "every namespace"
+		}
+		return "namespace " + n.Namespace
+	}
+	switch n.Kind {
+	case Identity:
+		return n.Subject
+	case RoleGrant:
+		if n.Namespace == "" {
+			return n.Role.Ref() + " cluster-wide"
+		}
+		return n.Role.Ref() + " in namespace " + n.Namespace
+	case RunAs:
+		return "any ServiceAccount of " + scope()
+	case PodsOf:
+		return "the ServiceAccounts of running pods of " + scope()
+	case NodeRoot:
+		return "root on a node"
+	case ClusterAdmin:
+		return "cluster-admin"
+	}
+	return n.key
+}
+
+// Key identifies the node (stable across runs, for JSON and DOT).
+func (n *Node) Key() string { return n.key }
+
+// Edge is one step an attacker can take, with the permissions that allow
+// it as evidence.
+type Edge struct {
+	From, To *Node
+	// Primitive names the technique, e.g. "create pods", "bind".
+	Primitive string
+	// How says it in a sentence.
+	How      string
+	Evidence []Grant
+}
+
+// Graph is the escalation graph over a policy and a cluster state. Edges
+// are computed the first time a node is expanded and then kept, so the
+// analysis of many subjects shares the work. Safe for concurrent use.
+type Graph struct {
+	policy *Policy
+	state  State
+
+	mu    sync.Mutex
+	nodes map[string]*Node
+	out   map[*Node][]Edge
+
+	everything *Role
+	// nsWithBindings are the namespaces that hold RoleBindings, sorted.
+	nsWithBindings []string
+	// users named by some binding (impersonation targets).
+	users []string
+}
+
+// noBindings is a namespace name no object can have; asking in it gives
+// what ClusterRoleBindings alone grant in every namespace.
+const noBindings = "\x00every-namespace"
+
+// NewGraph prepares an escalation graph.
+func NewGraph(p *Policy, st State) *Graph {
+	g := &Graph{policy: p, state: st, nodes: map[string]*Node{}, out: map[*Node][]Edge{},
+		everything: &Role{Kind: "ClusterRole", Name: "(any rules it writes)", Rules: []rbacv1.PolicyRule{
+			{Verbs: []string{"*"}, APIGroups: []string{"*"}, Resources: []string{"*"}}}}}
+	for ns := range p.nsSubjects {
+		g.nsWithBindings = append(g.nsWithBindings, ns)
+	}
+	sort.Strings(g.nsWithBindings)
+	users := map[string]bool{}
+	for _, b := range p.Bindings() {
+		for _, s := range b.Subjects {
+			if s.Kind == rbacv1.UserKind {
+				users[s.Name] = true
+			}
+		}
+	}
+	for u := range users {
+		g.users = append(g.users, u)
+	}
+	sort.Strings(g.users)
+	return g
+}
+
+func (g *Graph) node(key string, mk func() *Node) *Node {
+	if n, ok := g.nodes[key]; ok {
+		return n
+	}
+	n := mk()
+	n.key = key
+	g.nodes[key] = n
+	return n
+}
+
+// IdentityNode is the node of a principal; subject is how it is written
+// (user:NAME, group:NAME, sa:NS/NAME).
+func (g *Graph) IdentityNode(subject string, p Principal) *Node {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.identity(subject, p)
+}
+
+func (g *Graph) identity(subject string, p Principal) *Node {
+	return g.node("id:"+subject+"|"+strings.Join(p.Groups, ","), func() *Node {
+		return &Node{Kind: Identity, Subject: subject, Principal: p}
+	})
+}
+
+func (g *Graph) serviceAccount(ns, name string) *Node {
+	return g.identity("sa:"+ns+"/"+name, Principal{User: serviceaccount.MakeUsername(ns, name),
+		Groups: append(serviceaccount.MakeGroupNames(ns), user.AllAuthenticated)})
+}
+
+func (g *Graph) user(name string) *Node {
+	return g.identity("user:"+name, Principal{User: name, Groups: []string{user.AllAuthenticated}})
+}
+
+func (g *Graph) group(name string) *Node {
+	return g.identity("group:"+name, Principal{Groups: []string{name, user.AllAuthenticated}})
+}
+
+func (g *Graph) special(kind NodeKind, ns string) *Node {
+	return g.node(fmt.Sprintf("k%d:%s", kind, ns), func() *Node { return &Node{Kind: kind, Namespace: ns} })
+}
+
+func (g *Graph) grant(r *Role, ns string) *Node {
+	return g.node("grant:"+r.Ref()+"@"+ns, func() *Node { return &Node{Kind: RoleGrant, Role: r, Namespace: ns} })
+}
+
+// Allows reports whether holding the node allows the action, with the
+// evidence.
+func (g *Graph) Allows(n *Node, a Action) (bool, []Grant) {
+	switch n.Kind {
+	case Identity:
+		d := g.policy.Decide(n.Principal, a)
+		return d.Allowed, d.Grants
+	case RoleGrant:
+		if n.Namespace != "" && (a.NonResource || a.Namespace != n.Namespace) {
+			return false, nil
+		}
+		for i := range n.Role.Rules {
+			if RuleAllows(&n.Role.Rules[i], &a) {
+				return true, []Grant{{Role: n.Role, Rule: i}}
+			}
+		}
+	case ClusterAdmin:
+		return true, nil
+	}
+	return false, nil
+}
+
+// named answers an action for every name at once: all is set when the
+// node may act on any name (a rule without resourceNames), otherwise names
+// holds the names its rules list, each with its evidence. It spares asking
+// once per ServiceAccount, Secret or role.
+func (g *Graph) named(n *Node, a Action) (all bool, allEv []Grant, names map[string][]Grant) {
+	a.Name = ""
+	if ok, ev := g.Allows(n, a); ok {
+		return true, ev, nil
+	}
+	consider := func(rule *rbacv1.PolicyRule, gr Grant) {
+		for _, name := range rule.ResourceNames {
+			a.Name = name
+			if _, dup := names[name]; !dup && RuleAllows(rule, &a) {
+				if names == nil {
+					names = map[string][]Grant{}
+				}
+				names[name] = []Grant{gr}
+			}
+		}
+	}
+	switch n.Kind {
+	case Identity:
+		if a.NonResource {
+			return
+		}
+		g.policy.VisitRules(n.Principal, a.Namespace, func(gr Grant) bool {
+			consider(&gr.Role.Rules[gr.Rule], gr)
+			return true
+		})
+	case RoleGrant:
+		if n.Namespace != "" && a.Namespace != n.Namespace {
+			return
+		}
+		for i := range n.Role.Rules {
+			consider(&n.Role.Rules[i], Grant{Role: n.Role, Rule: i})
+		}
+	}
+	return
+}
+
+// scopes are the namespaces in which a node's namespaced rights differ
+// from what it holds in every namespace: noBindings stands for "every
+// namespace".
+func (g *Graph) scopes(n *Node) []string {
+	switch n.Kind {
+	case Identity:
+		out := []string{noBindings}
+		for _, ns := range g.nsWithBindings {
+			if len(candidates(g.policy.nsSubjects[ns], &n.Principal, nil)) > 0 {
+				out = append(out, ns)
+			}
+		}
+		return out
+	case RoleGrant:
+		if n.Namespace == "" {
+			return []string{noBindings}
+		}
+		return []string{n.Namespace}
+	}
+	return nil
+}
+
+// Edges returns the steps out of a node, computing them once.
+func (g *Graph) Edges(n *Node) []Edge {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if e, ok := g.out[n]; ok {
+		return e
+	}
+	e := g.expand(n)
+	g.out[n] = e
+	return e
+}
+
+// podCreators are the ways to make the cluster run a pod of one's design.
+var podCreators = []struct {
+	group, resource string
+	verbs           []string
+}{
+	{"", "pods", []string{"create"}},
+	{"apps", "deployments", []string{"create", "update", "patch"}},
+	{"apps", "replicasets", []string{"create", "update", "patch"}},
+	{"apps", "statefulsets", []string{"create", "update", "patch"}},
+	{"apps", "daemonsets", []string{"create", "update", "patch"}},
+	{"batch", "jobs", []string{"create", "update", "patch"}},
+	{"batch", "cronjobs", []string{"create", "update", "patch"}},
+	{"", "replicationcontrollers", []string{"create", "update", "patch"}},
+}
+
+// podTakeovers are the ways into pods that already run.
+var podTakeovers = []struct {
+	resource, sub string
+	verbs         []string
+}{
+	{"pods", "exec", []string{"create"}},
+	{"pods", "attach", []string{"create"}},
+	{"pods", "ephemeralcontainers", []string{"update", "patch"}},
+	{"pods", "", []string{"update", "patch"}},
+}
+
+func (g *Graph) expand(n *Node) []Edge {
+	var out []Edge
+	add := func(to *Node, primitive, how string, ev ...Grant) {
+		out = append(out, Edge{From: n, To: to, Primitive: primitive, How: how, Evidence: ev})
+	}
+	switch n.Kind {
+	case RunAs:
+		if n.Namespace == "" {
+			for _, ns := range g.state.Namespaces {
+				add(g.special(RunAs, ns), "", "in namespace "+ns)
+			}
+			return out
+		}
+		for _, sa := range g.state.ServiceAccounts[n.Namespace] {
+			add(g.serviceAccount(n.Namespace, sa), "run as", "a pod with serviceAccountName: "+sa)
+		}
+		return out
+	case PodsOf:
+		if n.Namespace == "" {
+			for _, ns := range g.state.Namespaces {
+				if len(g.state.PodServiceAccounts[ns]) > 0 {
+					add(g.special(PodsOf, ns), "", "in namespace "+ns)
+				}
+			}
+			return out
+		}
+		for _, sa := range g.state.PodServiceAccounts[n.Namespace] {
+			add(g.serviceAccount(n.Namespace, sa), "token of a running pod", "read the token mounted in a pod that runs as "+sa)
+		}
+		return out
+	case NodeRoot:
+		for _, r := range g.state.NodeServiceAccounts {
+			add(g.serviceAccount(r.Namespace, r.Name), "token on the node", "a DaemonSet pod on every node runs as "+r.Name)
+		}
+		add(g.identity("node:*", Principal{User: "system:node:*", Groups: []string{user.NodesGroup, user.AllAuthenticated}}),
+			"kubelet credentials", "the node's kubelet client certificate")
+		return out
+	case ClusterAdmin:
+		return nil
+	}
+
+	// Identities and role grants: what their rights let them reach.
+	if n.Kind == Identity {
+		if n.Principal.inGroup(user.SystemPrivilegedGroup) {
+			add(g.special(ClusterAdmin, ""), "system:masters", "member of system:masters, which bypasses authorization")
+			return out
+		}
+	}
+	if ok, ev := g.Allows(n, Action{Verb: "*", APIGroup: "*", Resource: "*"}); ok {
+		add(g.special(ClusterAdmin, ""), "all rights", "holds every verb on every resource cluster-wide", ev...)
+		return out
+	}
+	for _, ns := range g.scopes(n) {
+		out = append(out, g.namespaced(n, ns)...)
+	}
+	out = append(out, g.clusterWide(n, out)...)
+	return dedupEdges(out)
+}
+
+func dedupEdges(in []Edge) []Edge {
+	seen := map[*Node]bool{}
+	out := in[:0]
+	for _, e := range in {
+		if !seen[e.To] {
+			seen[e.To] = true
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// namespaced finds the steps a node can take in one namespace (noBindings:
+// in every namespace).
+func (g *Graph) namespaced(n *Node, ns string) []Edge {
+	var out []Edge
+	every := ns == noBindings
+	target := ns
+	if every {
+		target = ""
+	}
+	add := func(to *Node, primitive, how string, ev ...Grant) {
+		out = append(out, Edge{From: n, To: to, Primitive: primitive, How: how, Evidence: ev})
+	}
+	in := func(verb, group, resource, sub, name string) (bool, []Grant) {
+		return g.Allows(n, Action{Verb: verb, APIGroup: group, Resource: resource, Subresource: sub, Name: name, Namespace: ns})
+	}
+	scopeText := " in namespace " + ns
+	if every {
+		scopeText = " in every namespace"
+	}
+
+	// P5, P6: run a pod of one's own design.
+	canRun := false
+	for _, pc := range podCreators {
+		for _, v := range pc.verbs {
+			if ok, ev := in(v, pc.group, pc.resource, "", ""); ok {
+				res := pc.resource
+				if pc.group != "" {
+					res += "." + pc.group
+				}
+				add(g.special(RunAs, target), v+" "+res, v+" "+res+scopeText+": its pods may run as any ServiceAccount there", ev...)
+				canRun = true
+				if g.privileged(ns) {
+					add(g.special(NodeRoot, ""), v+" "+res, "Pod Security admission lets privileged pods into "+g.privilegedWhere(ns)+
+						": a privileged pod with the host's filesystem and PID namespace is root on its node", ev...)
+				}
+				break
+			}
+		}
+		if canRun {
+			break
+		}
+	}
+	// P16: relabel the namespace to privileged, then run a privileged pod.
+	if canRun && !every && !g.privileged(ns) {
+		for _, v := range []string{"patch", "update"} {
+			if ok, ev := g.Allows(n, Action{Verb: v, Resource: "namespaces", Name: ns, Namespace: ns}); ok {
+				add(g.special(NodeRoot, ""), v+" namespaces", v+" namespace "+ns+" to pod-security.kubernetes.io/enforce=privileged, then run a privileged pod", ev...)
+				break
+			}
+		}
+	}
+	// P7, P8, P9: take over running pods.
+	for _, pt := range podTakeovers {
+		found := false
+		for _, v := range pt.verbs {
+			if ok, ev := in(v, "", pt.resource, pt.sub, ""); ok {
+				res := pt.resource
+				if pt.sub != "" {
+					res += "/" + pt.sub
+				}
+				add(g.special(PodsOf, target), v+" "+res, v+" "+res+scopeText+": act inside running pods, with their ServiceAccount tokens", ev...)
+				found = true
+				break
+			}
+		}
+		if found {
+			break
+		}
+	}
+	// P13: a Secret of type service-account-token gets a token minted.
+	if ok, ev := in("create", "", "secrets", "", ""); ok {
+		add(g.special(RunAs, target), "create secrets", "create a Secret of type kubernetes.io/service-account-token"+scopeText+": the token controller fills it with a token of the ServiceAccount it names", ev...)
+	}
+	// P11, P12, impersonation of ServiceAccounts: one ServiceAccount at a
+	// time, as resourceNames allow.
+	for _, step := range []struct {
+		verb, sub, primitive, how string
+	}{
+		{"create", "token", "create serviceaccounts/token", "request a token for %s (TokenRequest)"},
+		{"impersonate", "", "impersonate serviceaccounts", "impersonate %s"},
+	} {
+		all, allEv, names := g.named(n, Action{Verb: step.verb, Resource: "serviceaccounts", Subresource: step.sub, Namespace: ns})
+		for _, nsName := range g.namespacesOf(ns) {
+			for _, sa := range g.state.ServiceAccounts[nsName] {
+				ev, ok := names[sa]
+				if all {
+					ev, ok = allEv, true
+				}
+				if ok {
+					add(g.serviceAccount(nsName, sa), step.primitive, fmt.Sprintf(step.how, sa), ev...)
+				}
+			}
+		}
+	}
+	if len(g.state.TokenSecrets) > 0 {
+		var listEv []Grant
+		listVerb := ""
+		for _, v := range []string{"list", "watch"} {
+			if ok, ev := in(v, "", "secrets", "", ""); ok {
+				listVerb, listEv = v, ev
+				break
+			}
+		}
+		getAll, getAllEv, getNames := g.named(n, Action{Verb: "get", Resource: "secrets", Namespace: ns})
+		for _, nsName := range g.namespacesOf(ns) {
+			for secret, sa := range g.state.TokenSecrets[nsName] {
+				switch ev, named := getNames[secret]; {
+				case listVerb != "":
+					add(g.serviceAccount(nsName, sa), listVerb+" secrets", listVerb+" secrets returns their data: Secret "+secret+" holds a token of "+sa, listEv...)
+				case getAll:
+					add(g.serviceAccount(nsName, sa), "get secrets", "get Secret "+secret+", which holds a token of "+sa, getAllEv...)
+				case named:
+					add(g.serviceAccount(nsName, sa), "get secrets", "get Secret "+secret+", which holds a token of "+sa, ev...)
+				}
+			}
+		}
+	}
+	// P1: bind a role in the namespace.
+	if ok, ev := in("create", rbacv1.GroupName, "rolebindings", "", ""); ok {
+		for _, nsName := range g.namespacesOf(ns) {
+			out = append(out, g.binds(n, nsName, ev)...)
+		}
+	}
+	// P2: escalate a role that is already bound to the node.
+	out = append(out, g.escalations(n, ns)...)
+	return out
+}
+
+// namespacesOf lists the namespaces a scope covers.
+func (g *Graph) namespacesOf(ns string) []string {
+	if ns == noBindings {
+		return g.state.Namespaces
+	}
+	return []string{ns}
+}
+
+func (g *Graph) privileged(ns string) bool {
+	if ns != noBindings {
+		return g.state.Privileged[ns]
+	}
+	for _, p := range g.state.Privileged {
+		if p {
+			return true
+		}
+	}
+	return false
+}
+
+func (g *Graph) privilegedWhere(ns string) string {
+	if ns != noBindings {
+		return "namespace " + ns
+	}
+	for _, x := range g.state.Namespaces {
+		if g.state.Privileged[x] {
+			return "namespace " + x
+		}
+	}
+	return "some namespace"
+}
+
+// binds: with create on rolebindings, every role the node may bind (the
+// "bind" verb on that role) becomes its own in the namespace. An
+// unrestricted bind is reported once, as "any role".
+func (g *Graph) binds(n *Node, ns string, createEv []Grant) []Edge {
+	var out []Edge
+	bindAny := func(resource string) (bool, []Grant) {
+		return g.Allows(n, Action{Verb: "bind", APIGroup: rbacv1.GroupName, Resource: resource, Namespace: ns})
+	}
+	if ok, ev := bindAny("clusterroles"); ok {
+		return []Edge{{From: n, To: g.grant(g.everything, ns), Primitive: "bind",
+			How: "create a RoleBinding in namespace " + ns + " to any ClusterRole (bind is not limited by resourceNames), cluster-admin included",
+			Evidence: append(append([]Grant{}, createEv...), ev...)}}
+	}
+	for _, res := range []string{"clusterroles", "roles"} {
+		all, allEv, names := g.named(n, Action{Verb: "bind", APIGroup: rbacv1.GroupName, Resource: res, Namespace: ns})
+		var targets []*Role
+		if all { // only "roles" can get here: any Role of the namespace
+			for _, r := range g.policy.Roles() {
+				if r.Kind == "Role" && r.Namespace == ns {
+					targets = append(targets, r)
+				}
+			}
+		}
+		for name := range names {
+			if r := g.roleNamed(res, ns, name); r != nil {
+				targets = append(targets, r)
+			}
+		}
+		sort.Slice(targets, func(i, j int) bool { return targets[i].Ref() < targets[j].Ref() })
+		for _, r := range targets {
+			ev := allEv
+			if !all {
+				ev = names[r.Name]
+			}
+			out = append(out, Edge{From: n, To: g.grant(r, ns), Primitive: "bind",
+				How:      "create a RoleBinding in namespace " + ns + " to " + r.Ref(),
+				Evidence: append(append([]Grant{}, createEv...), ev...)})
+		}
+	}
+	return out
+}
+
+func (g *Graph) roleNamed(resource, ns, name string) *Role {
+	if resource == "clusterroles" {
+		return g.policy.ClusterRole(name)
+	}
+	return g.policy.Role(ns, name)
+}
+
+// escalations: escalate plus update on a role bound to the node lets it
+// write any rule into that role.
+func (g *Graph) escalations(n *Node, ns string) []Edge {
+	if n.Kind != Identity {
+		return nil
+	}
+	var out []Edge
+	every := ns == noBindings
+	for _, b := range g.bindingsOf(n, ns) {
+		r := b.Role
+		res, roleNS := "clusterroles", ""
+		if r.Kind == "Role" {
+			res, roleNS = "roles", r.Namespace
+		}
+		var upd []Grant
+		for _, v := range []string{"update", "patch"} {
+			if ok, ev := g.Allows(n, Action{Verb: v, APIGroup: rbacv1.GroupName, Resource: res, Name: r.Name, Namespace: roleNS}); ok {
+				upd = ev
+				break
+			}
+		}
+		if upd == nil {
+			continue
+		}
+		ok, esc := g.Allows(n, Action{Verb: "escalate", APIGroup: rbacv1.GroupName, Resource: res, Name: r.Name, Namespace: roleNS})
+		if !ok {
+			continue
+		}
+		ev := append(append([]Grant{}, upd...), esc...)
+		how := "escalate and update " + r.Ref() + ", bound to it by " + b.Ref() + ": write any rule into it"
+		if b.Kind == "ClusterRoleBinding" {
+			out = append(out, Edge{From: n, To: g.special(ClusterAdmin, ""), Primitive: "escalate", How: how, Evidence: ev})
+		} else if !every {
+			out = append(out, Edge{From: n, To: g.grant(g.everything, b.Namespace), Primitive: "escalate", How: how, Evidence: ev})
+		}
+	}
+	return out
+}
+
+// bindingsOf are the bindings of an identity relevant to a scope: its
+// ClusterRoleBindings for "every namespace", its RoleBindings of ns.
+func (g *Graph) bindingsOf(n *Node, ns string) []*Binding {
+	var idx *subjectIndex
+	if ns == noBindings {
+		idx = &g.policy.clusterSubjects
+	} else {
+		idx = g.policy.nsSubjects[ns]
+	}
+	var out []*Binding
+	for _, b := range candidates(idx, &n.Principal, nil) {
+		if b.Role == nil {
+			continue
+		}
+		if _, ok := appliesTo(&n.Principal, b); ok {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// clusterWide finds the steps that need cluster-scoped rights.
+func (g *Graph) clusterWide(n *Node, done []Edge) []Edge {
+	var out []Edge
+	add := func(to *Node, primitive, how string, ev ...Grant) {
+		out = append(out, Edge{From: n, To: to, Primitive: primitive, How: how, Evidence: ev})
+	}
+	allows := func(a Action) (bool, []Grant) { return g.Allows(n, a) }
+	admin := g.special(ClusterAdmin, "")
+
+	// P1 at cluster scope.
+	if ok, cev := allows(Action{Verb: "create", APIGroup: rbacv1.GroupName, Resource: "clusterrolebindings"}); ok {
+		if ok, ev := allows(Action{Verb: "bind", APIGroup: rbacv1.GroupName, Resource: "clusterroles"}); ok {
+			add(admin, "bind", "create a ClusterRoleBinding to any ClusterRole, cluster-admin included", append(append([]Grant{}, cev...), ev...)...)
+		} else {
+			_, _, names := g.named(n, Action{Verb: "bind", APIGroup: rbacv1.GroupName, Resource: "clusterroles"})
+			for _, name := range sortedKeys(names) {
+				if r := g.policy.ClusterRole(name); r != nil {
+					add(g.grant(r, ""), "bind", "create a ClusterRoleBinding to "+r.Ref(), append(append([]Grant{}, cev...), names[name]...)...)
+				}
+			}
+		}
+	}
+	// P4: impersonation of users and groups.
+	if ok, ev := allows(Action{Verb: "impersonate", Resource: "groups", Name: user.SystemPrivilegedGroup}); ok {
+		add(admin, "impersonate groups", "impersonate the group system:masters, which bypasses authorization", ev...)
+	} else {
+		_, _, names := g.named(n, Action{Verb: "impersonate", Resource: "groups"})
+		for _, grp := range sortedKeys(names) {
+			add(g.group(grp), "impersonate groups", "impersonate the group "+grp, names[grp]...)
+		}
+	}
+	all, allEv, names := g.named(n, Action{Verb: "impersonate", Resource: "users"})
+	if all {
+		for _, u := range g.users {
+			add(g.user(u), "impersonate users", "impersonate the user "+u+" (any user may be impersonated)", allEv...)
+		}
+	} else {
+		for _, u := range sortedKeys(names) {
+			add(g.user(u), "impersonate users", "impersonate the user "+u, names[u]...)
+		}
+	}
+	// P14: a client certificate from the kube-apiserver-client signer may
+	// name any user and group, system:masters included.
+	if ok, cev := allows(Action{Verb: "create", APIGroup: "certificates.k8s.io", Resource: "certificatesigningrequests"}); ok {
+		if ok, aev := allows(Action{Verb: "update", APIGroup: "certificates.k8s.io", Resource: "certificatesigningrequests", Subresource: "approval"}); ok {
+			for _, signer := range []struct {
+				name string
+				to   *Node
+				what string
+			}{
+				{"kubernetes.io/kube-apiserver-client", admin, "a client certificate in group system:masters"},
+				{"kubernetes.io/kube-apiserver-client-kubelet", g.identity("node:*", Principal{User: "system:node:*", Groups: []string{user.NodesGroup, user.AllAuthenticated}}), "a kubelet client certificate (a node's identity)"},
+			} {
+				for _, name := range []string{signer.name, "kubernetes.io/*"} {
+					if ok, sev := allows(Action{Verb: "approve", APIGroup: "certificates.k8s.io", Resource: "signers", Name: name}); ok {
+						add(signer.to, "approve certificatesigningrequests", "create and approve a CertificateSigningRequest for "+signer.name+": "+signer.what,
+							append(append(append([]Grant{}, cev...), aev...), sev...)...)
+						break
+					}
+				}
+			}
+		}
+	}
+	// P15: a mutating webhook sees and rewrites every pod.
+	for _, v := range []string{"create", "update", "patch"} {
+		if ok, ev := allows(Action{Verb: v, APIGroup: "admissionregistration.k8s.io", Resource: "mutatingwebhookconfigurations"}); ok {
+			add(g.special(RunAs, ""), v+" mutatingwebhookconfigurations", v+" a MutatingWebhookConfiguration: rewrite any pod, its ServiceAccount included", ev...)
+			break
+		}
+	}
+	// P10: the kubelet API through the API server's node proxy.
+	for _, v := range []string{"get", "create"} {
+		if ok, ev := allows(Action{Verb: v, Resource: "nodes", Subresource: "proxy"}); ok {
+			add(g.special(PodsOf, ""), v+" nodes/proxy", v+" nodes/proxy reaches the kubelet API: run commands in any pod of any node", ev...)
+			break
+		}
+	}
+	// P17: a hostPath PersistentVolume mounted by a pod of one's own.
+	if ok, ev := allows(Action{Verb: "create", Resource: "persistentvolumes"}); ok {
+		for _, e := range done {
+			if e.To.Kind == RunAs {
+				add(g.special(NodeRoot, ""), "create persistentvolumes", "create a hostPath PersistentVolume and mount it in a pod: the host's filesystem", append(ev, e.Evidence...)...)
+				break
+			}
+		}
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Reach is what one starting node can reach, with the shortest path to
+// each node.
+type Reach struct {
+	Start *Node
+	via   map[*Node]Edge
+	order []*Node
+}
+
+// Reach explores the graph breadth-first from a node.
+func (g *Graph) Reach(start *Node) *Reach {
+	r := &Reach{Start: start, via: map[*Node]Edge{}}
+	queue := []*Node{start}
+	seen := map[*Node]bool{start: true}
+	for len(queue) > 0 {
+		n := queue[0]
+		queue = queue[1:]
+		for _, e := range g.Edges(n) {
+			if seen[e.To] {
+				continue
+			}
+			seen[e.To] = true
+			r.via[e.To] = e
+			r.order = append(r.order, e.To)
+			queue = append(queue, e.To)
+		}
+	}
+	return r
+}
+
+// Reached lists the nodes reached, nearest first (the start excluded).
+func (r *Reach) Reached() []*Node { return r.order }
+
+// Path is the shortest chain of steps from the start to n (nil if n is
+// the start or not reached).
+func (r *Reach) Path(n *Node) []Edge {
+	var out []Edge
+	for n != r.Start {
+		e, ok := r.via[n]
+		if !ok {
+			return nil
+		}
+		out = append(out, e)
+		n = e.From
+	}
+	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		out[i], out[j] = out[j], out[i]
+	}
+	return out
+}
+
+// Find returns the first node reached (nearest first) of a kind.
+func (r *Reach) Find(kind NodeKind) *Node {
+	for _, n := range r.order {
+		if n.Kind == kind {
+			return n
+		}
+	}
+	return nil
+}
+
+// Transitive is the answer to "may this node do the action, directly or
+// by any path".
+type Transitive struct {
+	Allowed bool
+	// Direct is set when the start itself is allowed.
+	Direct bool
+	// Path leads to Holder, the first node (nearest) allowed; Evidence is
+	// what allows Holder.
+	Path     []Edge
+	Holder   *Node
+	Evidence []Grant
+}
+
+// CanTransitively answers for a start node: directly, else through the
+// nearest node of the graph it reaches that may.
+func (g *Graph) CanTransitively(start *Node, a Action) Transitive {
+	if ok, ev := g.Allows(start, a); ok {
+		return Transitive{Allowed: true, Direct: true, Holder: start, Evidence: ev}
+	}
+	r := g.Reach(start)
+	for _, n := range r.Reached() {
+		if ok, ev := g.Allows(n, a); ok {
+			return Transitive{Allowed: true, Path: r.Path(n), Holder: n, Evidence: ev}
+		}
+	}
+	return Transitive{}
+}

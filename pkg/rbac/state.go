@@ -1,0 +1,147 @@
+package rbac
+
+import (
+	"sort"
+
+	"github.com/rampart-k8s/rampart/pkg/inventory"
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+)
+
+// State is what escalation depends on besides RBAC: which namespaces and
+// ServiceAccounts exist, which ServiceAccounts running pods use, which
+// Secrets hold ServiceAccount tokens, and where Pod Security admission
+// lets privileged pods in.
+type State struct {
+	// Namespaces, sorted.
+	Namespaces []string
+	// ServiceAccounts by namespace ("default" is always there).
+	ServiceAccounts map[string][]string
+	// PodServiceAccounts are the ServiceAccounts of existing pods and
+	// workloads, by namespace.
+	PodServiceAccounts map[string][]string
+	// NodeServiceAccounts are the ServiceAccounts of DaemonSets: a pod of
+	// theirs runs on every node, so root on any node holds their tokens.
+	NodeServiceAccounts []Ref
+	// TokenSecrets maps namespace → Secret name → the ServiceAccount whose
+	// long-lived token it holds.
+	TokenSecrets map[string]map[string]string
+	// Privileged marks namespaces whose Pod Security enforce level admits
+	// privileged pods (the level is privileged, or no label is set).
+	Privileged map[string]bool
+}
+
+// Ref names a namespaced object.
+type Ref struct{ Namespace, Name string }
+
+// StateFrom reads the state of an inventory. Namespaces that objects
+// use but that are not themselves in the input are included: a manifest
+// set rarely carries its Namespace objects.
+func StateFrom(inv *inventory.Inventory) State {
+	s := State{ServiceAccounts: map[string][]string{}, PodServiceAccounts: map[string][]string{},
+		TokenSecrets: map[string]map[string]string{}, Privileged: map[string]bool{}}
+	nss := map[string]bool{}
+	labelled := map[string]bool{}
+	sas := map[Ref]bool{}
+	podSAs := map[Ref]bool{}
+	nodeSAs := map[Ref]bool{}
+	for _, o := range inv.Objects() {
+		if o.Namespace != "" {
+			nss[o.Namespace] = true
+		}
+		switch t := o.Typed.(type) {
+		case *corev1.Namespace:
+			nss[t.Name] = true
+			if level, ok := t.Labels["pod-security.kubernetes.io/enforce"]; ok {
+				labelled[t.Name] = true
+				s.Privileged[t.Name] = level == "privileged"
+			}
+		case *corev1.ServiceAccount:
+			sas[Ref{t.Namespace, t.Name}] = true
+		case *corev1.Secret:
+			if t.Type == corev1.SecretTypeServiceAccountToken {
+				if sa := t.Annotations[corev1.ServiceAccountNameKey]; sa != "" {
+					m := s.TokenSecrets[t.Namespace]
+					if m == nil {
+						m = map[string]string{}
+						s.TokenSecrets[t.Namespace] = m
+					}
+					m[t.Name] = sa
+				}
+			}
+		}
+		if sa, ok := podServiceAccount(o); ok {
+			podSAs[Ref{o.Namespace, sa}] = true
+			sas[Ref{o.Namespace, sa}] = true
+			if o.Kind == "DaemonSet" {
+				nodeSAs[Ref{o.Namespace, sa}] = true
+			}
+		}
+	}
+	for ns := range nss {
+		s.Namespaces = append(s.Namespaces, ns)
+		sas[Ref{ns, "default"}] = true
+		if !labelled[ns] {
+			s.Privileged[ns] = true
+		}
+	}
+	sort.Strings(s.Namespaces)
+	for r := range sas {
+		s.ServiceAccounts[r.Namespace] = append(s.ServiceAccounts[r.Namespace], r.Name)
+	}
+	for r := range podSAs {
+		s.PodServiceAccounts[r.Namespace] = append(s.PodServiceAccounts[r.Namespace], r.Name)
+	}
+	for r := range nodeSAs {
+		s.NodeServiceAccounts = append(s.NodeServiceAccounts, r)
+	}
+	for _, m := range []map[string][]string{s.ServiceAccounts, s.PodServiceAccounts} {
+		for _, list := range m {
+			sort.Strings(list)
+		}
+	}
+	sort.Slice(s.NodeServiceAccounts, func(i, j int) bool {
+		a, b := s.NodeServiceAccounts[i], s.NodeServiceAccounts[j]
+		return a.Namespace < b.Namespace || (a.Namespace == b.Namespace && a.Name < b.Name)
+	})
+	return s
+}
+
+// podServiceAccount returns the ServiceAccount a workload's pods run as.
+// It reads the typed object directly (not Object.PodTemplate, which is not
+// safe to share with concurrently running checks).
+func podServiceAccount(o *inventory.Object) (string, bool) {
+	var spec *corev1.PodSpec
+	switch t := o.Typed.(type) {
+	case *corev1.Pod:
+		spec = &t.Spec
+	case *appsv1.Deployment:
+		spec = &t.Spec.Template.Spec
+	case *appsv1.StatefulSet:
+		spec = &t.Spec.Template.Spec
+	case *appsv1.DaemonSet:
+		spec = &t.Spec.Template.Spec
+	case *appsv1.ReplicaSet:
+		spec = &t.Spec.Template.Spec
+	case *batchv1.Job:
+		spec = &t.Spec.Template.Spec
+	case *batchv1.CronJob:
+		spec = &t.Spec.JobTemplate.Spec.Template.Spec
+	case *corev1.ReplicationController:
+		if t.Spec.Template == nil {
+			return "", false
+		}
+		spec = &t.Spec.Template.Spec
+	default:
+		return "", false
+	}
+	sa := spec.ServiceAccountName
+	if sa == "" {
+		sa = spec.DeprecatedServiceAccount
+	}
+	if sa == "" {
+		sa = "default"
+	}
+	return sa, true
+}
