@@ -537,7 +537,7 @@ func (g *Graph) binds(n *Node, ns string, createEv []Grant) []Edge {
 	}
 	if ok, ev := bindAny("clusterroles"); ok {
 		return []Edge{{From: n, To: g.grant(g.everything, ns), Primitive: "bind",
-			How: "create a RoleBinding in namespace " + ns + " to any ClusterRole (bind is not limited by resourceNames), cluster-admin included",
+			How:      "create a RoleBinding in namespace " + ns + " to any ClusterRole (bind is not limited by resourceNames), cluster-admin included",
 			Evidence: append(append([]Grant{}, createEv...), ev...)}}
 	}
 	for _, res := range []string{"clusterroles", "roles"} {
