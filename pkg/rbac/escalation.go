@@ -9,6 +9,7 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apiserver/pkg/authentication/serviceaccount"
 	"k8s.io/apiserver/pkg/authentication/user"
+	"k8s.io/component-helpers/auth/rbac/validation"
 )
 
 // NodeKind says what a node of the escalation graph stands for.
@@ -820,4 +821,103 @@ func (g *Graph) CanTransitively(start *Node, a Action) Transitive {
 		}
 	}
 	return Transitive{}
+}
+
+// everyone are the groups whose default bindings every ServiceAccount or
+// every user holds: rights through them are nobody's gain.
+var everyone = map[string]bool{user.AllAuthenticated: true, user.AllUnauthenticated: true, serviceaccount.AllServiceAccountsGroup: true}
+
+// rulesAt are the rules a node holds at a scope: namespace "" for its
+// cluster-wide rules, else the rules that apply in that namespace (its
+// cluster-wide ones included). Non-resource rules that a RoleBinding
+// carries are left out: they have no effect there. withoutCommon leaves
+// out what Kubernetes' default bindings give to everyone.
+func (g *Graph) rulesAt(n *Node, ns string, withoutCommon bool) []rbacv1.PolicyRule {
+	var out []rbacv1.PolicyRule
+	switch n.Kind {
+	case Identity:
+		g.policy.VisitRules(n.Principal, ns, func(gr Grant) bool {
+			r := gr.Role.Rules[gr.Rule]
+			if gr.Binding.Kind == "RoleBinding" && len(r.NonResourceURLs) > 0 {
+				return true
+			}
+			if withoutCommon && gr.Subject.Kind == rbacv1.GroupKind && everyone[gr.Subject.Name] && IsDefault(gr.Binding.Labels) {
+				return true
+			}
+			out = append(out, r)
+			return true
+		})
+	case RoleGrant:
+		if n.Namespace == "" || n.Namespace == ns {
+			for _, r := range n.Role.Rules {
+				if n.Namespace != "" && len(r.NonResourceURLs) > 0 {
+					continue
+				}
+				out = append(out, r)
+			}
+		}
+	}
+	return out
+}
+
+// isAdmin reports whether a node already holds every right.
+func (g *Graph) isAdmin(n *Node) bool {
+	if n.Kind == ClusterAdmin {
+		return true
+	}
+	if n.Kind == Identity && n.Principal.inGroup(user.SystemPrivilegedGroup) {
+		return true
+	}
+	ok, _ := g.Allows(n, Action{Verb: "*", APIGroup: "*", Resource: "*"})
+	return ok
+}
+
+// Gains reports whether holding target gives rights the start does not
+// already have: somewhere (cluster-wide or in a namespace) a rule of the
+// target is not covered by the start's rules there, in the sense of the
+// API server's own escalation check (k8s.io/component-helpers Covers).
+// Non-resource URLs are left out of the comparison. Root on a node and
+// cluster-admin are gains for anyone short of admin;
+// the graph's hub nodes are never gains in themselves.
+func (g *Graph) Gains(start, target *Node) bool {
+	if g.isAdmin(start) {
+		return false
+	}
+	switch target.Kind {
+	case ClusterAdmin, NodeRoot:
+		return true
+	case RunAs, PodsOf:
+		return false
+	}
+	scopes := []string{""}
+	switch target.Kind {
+	case Identity:
+		for _, ns := range g.nsWithBindings {
+			if g.policy.BoundIn(target.Principal, ns) {
+				scopes = append(scopes, ns)
+			}
+		}
+	case RoleGrant:
+		if target.Namespace != "" {
+			scopes = []string{target.Namespace}
+		}
+	}
+	for _, ns := range scopes {
+		// Non-resource URLs (discovery, health, the issuer's keys) are not
+		// counted: every ServiceAccount has a few a user lacks, and none
+		// of them is power.
+		var theirs []rbacv1.PolicyRule
+		for _, r := range g.rulesAt(target, ns, true) {
+			if len(r.NonResourceURLs) == 0 {
+				theirs = append(theirs, r)
+			}
+		}
+		if len(theirs) == 0 {
+			continue
+		}
+		if ok, _ := validation.Covers(g.rulesAt(start, ns, false), theirs); !ok {
+			return true
+		}
+	}
+	return false
 }

@@ -54,7 +54,8 @@ subjects: [{kind: User, name: mallory, apiGroup: rbac.authorization.k8s.io}]
 `
 
 // world is what the attacker may find: a restricted namespace "app" with
-// a powerful ServiceAccount, a running pod, a legacy token Secret, a
+// a powerful ServiceAccount, running pods (the powerful one without its
+// token mounted), a legacy token Secret, a
 // privileged namespace "ops", a DaemonSet, and a user alice who is admin.
 const world = `apiVersion: v1
 kind: Namespace
@@ -88,6 +89,11 @@ apiVersion: v1
 kind: Pod
 metadata: {name: web, namespace: app}
 spec: {serviceAccountName: bot, containers: [{name: c, image: x}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: quiet, namespace: app}
+spec: {serviceAccountName: deployer, automountServiceAccountToken: false, containers: [{name: c, image: x}]}
 ---
 apiVersion: v1
 kind: Secret

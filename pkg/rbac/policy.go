@@ -422,3 +422,17 @@ func (p *Policy) Bindings() []*Binding {
 
 // BindingsOf returns the bindings that refer to a role.
 func (p *Policy) BindingsOf(r *Role) []*Binding { return p.byRole[r] }
+
+// Namespaces lists the namespaces that hold RoleBindings, sorted.
+func (p *Policy) Namespaces() []string { return sortedKeys(p.bindings) }
+
+// BoundIn reports whether any RoleBinding of the namespace names the
+// principal (by user, group or ServiceAccount).
+func (p *Policy) BoundIn(who Principal, namespace string) bool {
+	for _, b := range candidates(p.nsSubjects[namespace], &who, nil) {
+		if _, ok := appliesTo(&who, b); ok {
+			return true
+		}
+	}
+	return false
+}

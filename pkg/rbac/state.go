@@ -19,7 +19,9 @@ type State struct {
 	// ServiceAccounts by namespace ("default" is always there).
 	ServiceAccounts map[string][]string
 	// PodServiceAccounts are the ServiceAccounts of existing pods and
-	// workloads, by namespace.
+	// workloads, by namespace, where the pods have the token mounted
+	// (automountServiceAccountToken, of the pod or else of the
+	// ServiceAccount, is not false).
 	PodServiceAccounts map[string][]string
 	// NodeServiceAccounts are the ServiceAccounts of DaemonSets: a pod of
 	// theirs runs on every node, so root on any node holds their tokens.
@@ -46,6 +48,12 @@ func StateFrom(inv *inventory.Inventory) State {
 	sas := map[Ref]bool{}
 	podSAs := map[Ref]bool{}
 	nodeSAs := map[Ref]bool{}
+	saAutomount := map[Ref]*bool{}
+	type podUse struct {
+		sa        Ref
+		automount *bool
+	}
+	var uses []podUse
 	for _, o := range inv.Objects() {
 		if o.Namespace != "" {
 			nss[o.Namespace] = true
@@ -59,6 +67,7 @@ func StateFrom(inv *inventory.Inventory) State {
 			}
 		case *corev1.ServiceAccount:
 			sas[Ref{t.Namespace, t.Name}] = true
+			saAutomount[Ref{t.Namespace, t.Name}] = t.AutomountServiceAccountToken
 		case *corev1.Secret:
 			if t.Type == corev1.SecretTypeServiceAccountToken {
 				if sa := t.Annotations[corev1.ServiceAccountNameKey]; sa != "" {
@@ -71,12 +80,21 @@ func StateFrom(inv *inventory.Inventory) State {
 				}
 			}
 		}
-		if sa, ok := podServiceAccount(o); ok {
-			podSAs[Ref{o.Namespace, sa}] = true
+		if sa, automount, ok := podServiceAccount(o); ok {
+			uses = append(uses, podUse{Ref{o.Namespace, sa}, automount})
 			sas[Ref{o.Namespace, sa}] = true
 			if o.Kind == "DaemonSet" {
 				nodeSAs[Ref{o.Namespace, sa}] = true
 			}
+		}
+	}
+	for _, u := range uses {
+		mounted := u.automount
+		if mounted == nil {
+			mounted = saAutomount[u.sa]
+		}
+		if mounted == nil || *mounted {
+			podSAs[u.sa] = true
 		}
 	}
 	for ns := range nss {
@@ -108,10 +126,11 @@ func StateFrom(inv *inventory.Inventory) State {
 	return s
 }
 
-// podServiceAccount returns the ServiceAccount a workload's pods run as.
-// It reads the typed object directly (not Object.PodTemplate, which is not
-// safe to share with concurrently running checks).
-func podServiceAccount(o *inventory.Object) (string, bool) {
+// podServiceAccount returns the ServiceAccount a workload's pods run as
+// and their automountServiceAccountToken. It reads the typed object
+// directly (not Object.PodTemplate, which is not safe to share with
+// concurrently running checks).
+func podServiceAccount(o *inventory.Object) (string, *bool, bool) {
 	var spec *corev1.PodSpec
 	switch t := o.Typed.(type) {
 	case *corev1.Pod:
@@ -130,11 +149,11 @@ func podServiceAccount(o *inventory.Object) (string, bool) {
 		spec = &t.Spec.JobTemplate.Spec.Template.Spec
 	case *corev1.ReplicationController:
 		if t.Spec.Template == nil {
-			return "", false
+			return "", nil, false
 		}
 		spec = &t.Spec.Template.Spec
 	default:
-		return "", false
+		return "", nil, false
 	}
 	sa := spec.ServiceAccountName
 	if sa == "" {
@@ -143,5 +162,5 @@ func podServiceAccount(o *inventory.Object) (string, bool) {
 	if sa == "" {
 		sa = "default"
 	}
-	return sa, true
+	return sa, spec.AutomountServiceAccountToken, true
 }
