@@ -32,22 +32,36 @@ func (oc *objectChecks) add(c ObjectCheck) {
 	oc.metas = append(oc.metas, &m)
 }
 
-// run applies the checks to one object. buf is the caller's scratch space
-// for results, reused from object to object. With pods, findings about
-// objects that own pods say how many (OwnedPods must be final then).
-func (oc *objectChecks) run(ctx *Context, obj *inventory.Object, buf *[]pending, pods bool) []finding.Finding {
-	results := (*buf)[:0]
-	for ci, c := range oc.checks {
-		m := oc.metas[ci]
-		c.CheckObject(ctx, obj, func(res Result) {
-			if res.Object == nil {
-				res.Object = obj
-			}
-			results = append(results, pending{meta: m, res: res})
-		})
+// collector gathers the results of the checks on one object. Each worker
+// has one and reuses it, with its report function, from object to object:
+// a closure per check and object would be an allocation each.
+type collector struct {
+	obj     *inventory.Object
+	meta    *Meta
+	results []pending
+	report  func(Result)
+}
+
+func newCollector() *collector {
+	c := &collector{}
+	c.report = func(res Result) {
+		if res.Object == nil {
+			res.Object = c.obj
+		}
+		c.results = append(c.results, pending{meta: c.meta, res: res})
 	}
-	*buf = results
-	return resolve(results, pods)
+	return c
+}
+
+// run applies the checks to one object. With pods, findings about objects
+// that own pods say how many (OwnedPods must be final then).
+func (oc *objectChecks) run(ctx *Context, obj *inventory.Object, col *collector, pods bool) []finding.Finding {
+	col.obj, col.results = obj, col.results[:0]
+	for ci, c := range oc.checks {
+		col.meta = oc.metas[ci]
+		c.CheckObject(ctx, obj, col.report)
+	}
+	return resolve(col.results, pods)
 }
 
 // Stream runs the object checks on objects while a source is still
@@ -138,7 +152,7 @@ func (s *Stream) Add(objs []*inventory.Object) {
 
 func (s *Stream) work() {
 	defer s.wg.Done()
-	var buf []pending
+	col := newCollector()
 	var out []checkedObject
 	for {
 		s.mu.Lock()
@@ -155,12 +169,12 @@ func (s *Stream) work() {
 		s.queue = s.queue[1:]
 		s.mu.Unlock()
 		for _, obj := range batch {
-			co := checkedObject{obj: obj, findings: s.early.run(s.ctx, obj, &buf, false)}
-			for _, p := range buf {
+			co := checkedObject{obj: obj, findings: s.early.run(s.ctx, obj, col, false)}
+			for _, p := range col.results {
 				if p.res.Object != obj {
-					co.about = make([]*inventory.Object, len(buf))
-					for k := range buf {
-						co.about[k] = buf[k].res.Object
+					co.about = make([]*inventory.Object, len(col.results))
+					for k, p := range col.results {
+						co.about[k] = p.res.Object
 					}
 					break
 				}
@@ -191,7 +205,9 @@ func (s *Stream) Finish(inv *inventory.Inventory) []finding.Finding {
 			streamed[s.checked[i].obj] = &s.checked[i]
 		}
 	}
+	// An object's findings: the streamed checks', then the others'.
 	perObject := make([][]finding.Finding, len(objs))
+	later := make([][]finding.Finding, len(objs))
 	workers := runtime.GOMAXPROCS(0)
 	var wg sync.WaitGroup
 	next := make(chan int, 256)
@@ -199,12 +215,12 @@ func (s *Stream) Finish(inv *inventory.Inventory) []finding.Finding {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var buf []pending
+			col := newCollector()
 			for i := range next {
 				obj := objs[i]
 				co := streamed[obj]
 				if co == nil {
-					perObject[i] = s.all.run(ctx, obj, &buf, true)
+					perObject[i] = s.all.run(ctx, obj, col, true)
 					continue
 				}
 				fs := co.findings
@@ -217,10 +233,8 @@ func (s *Stream) Finish(inv *inventory.Inventory) []finding.Finding {
 						setPods(&fs[j], about.OwnedPods)
 					}
 				}
-				if late := s.late.run(ctx, obj, &buf, true); len(late) > 0 {
-					fs = append(fs, late...)
-				}
 				perObject[i] = fs
+				later[i] = s.late.run(ctx, obj, col, true)
 			}
 		}()
 	}
@@ -232,13 +246,14 @@ func (s *Stream) Finish(inv *inventory.Inventory) []finding.Finding {
 	s.checked = nil
 
 	total := 0
-	for _, f := range perObject {
-		total += len(f)
+	for i := range perObject {
+		total += len(perObject[i]) + len(later[i])
 	}
 	out := make([]finding.Finding, 0, total)
-	for i, f := range perObject {
-		out = append(out, f...)
-		perObject[i] = nil
+	for i := range perObject {
+		out = append(out, perObject[i]...)
+		out = append(out, later[i]...)
+		perObject[i], later[i] = nil, nil
 	}
 	for _, c := range s.inv {
 		m := c.Meta()

@@ -3,6 +3,7 @@ package finding
 import (
 	"cmp"
 	"slices"
+	"strings"
 )
 
 // Tool describes the program that produced a report.
@@ -58,7 +59,7 @@ func (r *Report) Sort() {
 }
 
 // sortFindings sorts findings stably. Findings are large: it sorts their
-// indexes, ties broken by position, and moves each finding once.
+// indexes, ties broken by position, then moves each finding once, in place.
 func sortFindings(fs []Finding) {
 	idx := make([]int, len(fs))
 	for i := range idx {
@@ -67,25 +68,55 @@ func sortFindings(fs []Finding) {
 	slices.SortFunc(idx, func(a, b int) int {
 		return cmp.Or(compareFindings(&fs[a], &fs[b]), cmp.Compare(a, b))
 	})
-	sorted := make([]Finding, len(fs))
-	for i, j := range idx {
-		sorted[i] = fs[j]
+	// fs[i] must become the finding at idx[i]: follow each cycle of the
+	// permutation, marking done positions with idx[i] = i.
+	for start := range idx {
+		if idx[start] == start {
+			continue
+		}
+		tmp := fs[start]
+		i := start
+		for {
+			from := idx[i]
+			idx[i] = i
+			if from == start {
+				fs[i] = tmp
+				break
+			}
+			fs[i] = fs[from]
+			i = from
+		}
 	}
-	copy(fs, sorted)
 }
 
 func compareFindings(a, b *Finding) int {
-	return cmp.Or(
-		cmp.Compare(a.Location.File, b.Location.File),
-		cmp.Compare(a.Resource.Namespace, b.Resource.Namespace),
-		cmp.Compare(a.Resource.Kind, b.Resource.Kind),
-		cmp.Compare(a.Resource.Name, b.Resource.Name),
-		cmp.Compare(a.Location.Line, b.Location.Line),
-		cmp.Compare(b.Severity, a.Severity),
-		cmp.Compare(a.CheckID, b.CheckID),
-		cmp.Compare(a.Location.Field, b.Location.Field),
-		cmp.Compare(a.Message, b.Message),
-	)
+	// Each comparison only when the previous ones tie (cmp.Or would make
+	// them all): sorting is most of the report's serial work.
+	if c := strings.Compare(a.Location.File, b.Location.File); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.Resource.Namespace, b.Resource.Namespace); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.Resource.Kind, b.Resource.Kind); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.Resource.Name, b.Resource.Name); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.Location.Line, b.Location.Line); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(b.Severity, a.Severity); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.CheckID, b.CheckID); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.Location.Field, b.Location.Field); c != 0 {
+		return c
+	}
+	return strings.Compare(a.Message, b.Message)
 }
 
 // Summarize fills the summary from the findings. threshold 0 means "never fail".

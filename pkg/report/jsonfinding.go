@@ -47,11 +47,7 @@ func (e *findingEncoder) append(b []byte, f *finding.Finding) ([]byte, error) {
 	b = append(b, ","+findingMember+`"title": `...)
 	b = appendString(b, f.Title)
 	b = append(b, ","+findingMember+`"severity": `...)
-	sev, err := f.Severity.MarshalJSON()
-	if err != nil {
-		return b, err
-	}
-	b = append(b, sev...)
+	b = appendString(b, f.Severity.String()) // as Severity.MarshalJSON
 	b = append(b, ","+findingMember+`"category": `...)
 	b = appendString(b, string(f.Category))
 
@@ -116,7 +112,8 @@ func (e *findingEncoder) append(b []byte, f *finding.Finding) ([]byte, error) {
 			b = append(b, nestedMember...)
 			b = appendString(b, k)
 			b = append(b, ": "...)
-			if b, err = e.appendValue(b, f.Evidence[k]); err != nil {
+			var err error
+		if b, err = e.appendValue(b, f.Evidence[k]); err != nil {
 				return b, err
 			}
 		}
