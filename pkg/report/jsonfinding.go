@@ -113,7 +113,7 @@ func (e *findingEncoder) append(b []byte, f *finding.Finding) ([]byte, error) {
 			b = appendString(b, k)
 			b = append(b, ": "...)
 			var err error
-		if b, err = e.appendValue(b, f.Evidence[k]); err != nil {
+			if b, err = e.appendValue(b, f.Evidence[k]); err != nil {
 				return b, err
 			}
 		}

@@ -41,7 +41,7 @@ func TestFindingEncoderMatchesEncodingJSON(t *testing.T) {
 		{CheckID: "a/b", Severity: finding.Severity(42), Controls: []string{}, Evidence: map[string]any{}},
 		{CheckID: "a/b", Resource: finding.Resource{APIVersion: "apps/v1", Kind: "Deployment", Namespace: "ns", Name: "web", UID: "u-1"},
 			Location: finding.Location{File: "f.yaml", Line: 12, Field: "spec.template"}, Remediation: "r",
-			Controls: []string{"CIS 5.2.6", "PSS restricted"},
+			Controls:   []string{"CIS 5.2.6", "PSS restricted"},
 			Suppressed: &finding.Suppression{Kind: "config", Reason: "because", Expires: "2027-01-01"}},
 		{Resource: finding.Resource{Name: "only"}, Location: finding.Location{Line: 3}, Suppressed: &finding.Suppression{Kind: "baseline"}},
 		{Labels: map[string]string{"not": "rendered"}, Evidence: map[string]any{
