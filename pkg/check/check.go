@@ -37,9 +37,36 @@ type Context struct {
 	Config    *config.Config
 	// Vuln is the Kubernetes CVE and end-of-life data.
 	Vuln *vuln.DB
+	// Live is set when the inventory was read from a cluster rather than
+	// from manifests.
+	Live bool
 
 	mu      sync.Mutex
 	skipped []finding.Skipped
+	shared  map[string]*sharedValue
+}
+
+type sharedValue struct {
+	once sync.Once
+	v    any
+}
+
+// Shared returns the value fn computes for key, computing it once per
+// context however many checks ask, concurrently or not: an analysis that
+// several checks read (the RBAC model, say) is built once per scan.
+func (c *Context) Shared(key string, fn func() any) any {
+	c.mu.Lock()
+	if c.shared == nil {
+		c.shared = map[string]*sharedValue{}
+	}
+	sv := c.shared[key]
+	if sv == nil {
+		sv = &sharedValue{}
+		c.shared[key] = sv
+	}
+	c.mu.Unlock()
+	sv.once.Do(func() { sv.v = fn() })
+	return sv.v
 }
 
 // Skip records that a check could not be evaluated, and why: it is

@@ -7,6 +7,7 @@ import (
 
 	"github.com/rampart-k8s/rampart/pkg/rbac/builtin"
 	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	"sigs.k8s.io/yaml"
 )
 
@@ -109,3 +110,85 @@ func (in Input) WithDefaults() Input {
 // IsDefault reports whether a role or binding carries the label of the
 // objects Kubernetes creates itself.
 func IsDefault(labels map[string]string) bool { return labels[BootstrapLabel] == "rbac-defaults" }
+
+var (
+	defaultIndexOnce sync.Once
+	defaultRoles     map[string]*rbacv1.ClusterRole
+	defaultNSRoles   map[string]*rbacv1.Role
+	defaultCRBs      map[string]*rbacv1.ClusterRoleBinding
+	defaultRBs       map[string]*rbacv1.RoleBinding
+)
+
+func defaultIndex() {
+	defaultIndexOnce.Do(func() {
+		d := Defaults()
+		defaultRoles, defaultNSRoles = map[string]*rbacv1.ClusterRole{}, map[string]*rbacv1.Role{}
+		defaultCRBs, defaultRBs = map[string]*rbacv1.ClusterRoleBinding{}, map[string]*rbacv1.RoleBinding{}
+		for _, o := range d.ClusterRoles {
+			defaultRoles[o.Name] = o
+		}
+		for _, o := range d.Roles {
+			defaultNSRoles[o.Namespace+"/"+o.Name] = o
+		}
+		for _, o := range d.ClusterRoleBindings {
+			defaultCRBs[o.Name] = o
+		}
+		for _, o := range d.RoleBindings {
+			defaultRBs[o.Namespace+"/"+o.Name] = o
+		}
+	})
+}
+
+// UnchangedDefaultRole reports whether a role is one Kubernetes creates,
+// as Kubernetes creates it: added from the defaults, or in the input with
+// the default's rules (an aggregated role's rules are the aggregation's
+// business and not compared). A role labelled as a default that this
+// Kubernetes version does not have (an older or newer cluster's) is taken
+// as unchanged: there is nothing to compare it with.
+func UnchangedDefaultRole(r *Role) bool {
+	if r.Object == nil {
+		return true
+	}
+	defaultIndex()
+	var want []rbacv1.PolicyRule
+	var aggregated bool
+	if r.Kind == "ClusterRole" {
+		cr, ok := defaultRoles[r.Name]
+		if !ok {
+			return IsDefault(r.Labels)
+		}
+		want, aggregated = cr.Rules, cr.AggregationRule != nil
+	} else {
+		role, ok := defaultNSRoles[r.Namespace+"/"+r.Name]
+		if !ok {
+			return IsDefault(r.Labels)
+		}
+		want = role.Rules
+	}
+	return aggregated || equality.Semantic.DeepEqual(want, r.Rules)
+}
+
+// UnchangedDefaultBinding is UnchangedDefaultRole for bindings: same role,
+// same subjects.
+func UnchangedDefaultBinding(b *Binding) bool {
+	if b.Object == nil {
+		return true
+	}
+	defaultIndex()
+	var ref rbacv1.RoleRef
+	var subjects []rbacv1.Subject
+	if b.Kind == "ClusterRoleBinding" {
+		d, ok := defaultCRBs[b.Name]
+		if !ok {
+			return IsDefault(b.Labels)
+		}
+		ref, subjects = d.RoleRef, d.Subjects
+	} else {
+		d, ok := defaultRBs[b.Namespace+"/"+b.Name]
+		if !ok {
+			return IsDefault(b.Labels)
+		}
+		ref, subjects = d.RoleRef, d.Subjects
+	}
+	return ref.Kind == b.RoleRef.Kind && ref.Name == b.RoleRef.Name && equality.Semantic.DeepEqual(subjects, b.Subjects)
+}

@@ -70,14 +70,13 @@ func StateFrom(inv *inventory.Inventory) State {
 			saAutomount[Ref{t.Namespace, t.Name}] = t.AutomountServiceAccountToken
 		case *corev1.Secret:
 			if t.Type == corev1.SecretTypeServiceAccountToken {
-				if sa := t.Annotations[corev1.ServiceAccountNameKey]; sa != "" {
-					m := s.TokenSecrets[t.Namespace]
-					if m == nil {
-						m = map[string]string{}
-						s.TokenSecrets[t.Namespace] = m
-					}
-					m[t.Name] = sa
-				}
+				s.addTokenSecret(t.Namespace, t.Name, t.Annotations[corev1.ServiceAccountNameKey])
+			}
+		case nil:
+			// A live scan lists Secrets as metadata only, without their
+			// type; the ServiceAccount annotation marks token Secrets.
+			if o.Kind == "Secret" {
+				s.addTokenSecret(o.Namespace, o.Name, o.Annotations()[corev1.ServiceAccountNameKey])
 			}
 		}
 		if sa, automount, ok := podServiceAccount(o); ok {
@@ -124,6 +123,18 @@ func StateFrom(inv *inventory.Inventory) State {
 		return a.Namespace < b.Namespace || (a.Namespace == b.Namespace && a.Name < b.Name)
 	})
 	return s
+}
+
+func (s *State) addTokenSecret(ns, name, sa string) {
+	if sa == "" {
+		return
+	}
+	m := s.TokenSecrets[ns]
+	if m == nil {
+		m = map[string]string{}
+		s.TokenSecrets[ns] = m
+	}
+	m[name] = sa
 }
 
 // podServiceAccount returns the ServiceAccount a workload's pods run as

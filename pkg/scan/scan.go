@@ -111,6 +111,7 @@ func finish(rep *finding.Report, checkCtx *check.Context, opts Options) *finding
 // done.
 func Cluster(ctx context.Context, opts Options, live cluster.Options) *finding.Report {
 	checkCtx := newContext(opts)
+	checkCtx.Live = true
 	probes := make(chan []finding.Finding, 1)
 	go func() { probes <- opts.Registry.RunCluster(ctx, checkCtx, live.Config) }()
 	stream := opts.Registry.Stream(checkCtx)

@@ -10,6 +10,7 @@ import (
 	"github.com/rampart-k8s/rampart/pkg/checks/image"
 	"github.com/rampart-k8s/rampart/pkg/checks/namespace"
 	"github.com/rampart-k8s/rampart/pkg/checks/pss"
+	"github.com/rampart-k8s/rampart/pkg/checks/rbaccheck"
 	"github.com/rampart-k8s/rampart/pkg/checks/schemacheck"
 	"github.com/rampart-k8s/rampart/pkg/checks/secret"
 	"github.com/rampart-k8s/rampart/pkg/checks/workload"
@@ -28,6 +29,7 @@ func Registry() *check.Registry {
 	cs = append(cs, namespace.Checks()...)
 	cs = append(cs, secret.Checks()...)
 	cs = append(cs, clusterprobe.Checks()...)
+	cs = append(cs, rbaccheck.Checks()...)
 	r, err := check.NewRegistry(cs...)
 	if err != nil {
 		panic(err)
