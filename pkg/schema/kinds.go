@@ -146,8 +146,38 @@ func builtInGroup(group string) bool {
 	return builtGroups[group] || group == "k8s.io" || strings.HasSuffix(group, ".k8s.io") && !strings.HasPrefix(group, "x-")
 }
 
+type kindKey struct{ apiVersion, kind string }
+
+// kindCache remembers the status of the pairs seen: a scan asks for every
+// object, and most objects share a few pairs. It stops growing at
+// maxKindCache pairs.
+var (
+	kindMu    sync.RWMutex
+	kindCache = map[kindKey]KindStatus{}
+)
+
+const maxKindCache = 4096
+
 // Kind reports whether the pair is served and, if not, what was meant.
+// Callers must not modify the result's Suggest.
 func Kind(apiVersion, kind string) KindStatus {
+	k := kindKey{apiVersion, kind}
+	kindMu.RLock()
+	st, ok := kindCache[k]
+	kindMu.RUnlock()
+	if ok {
+		return st
+	}
+	st = kindStatus(apiVersion, kind)
+	kindMu.Lock()
+	if len(kindCache) < maxKindCache {
+		kindCache[k] = st
+	}
+	kindMu.Unlock()
+	return st
+}
+
+func kindStatus(apiVersion, kind string) KindStatus {
 	indexOnce.Do(buildIndex)
 	gvk := k8sschema.FromAPIVersionAndKind(apiVersion, kind)
 	st := KindStatus{BuiltInGroup: builtInGroup(gvk.Group)}

@@ -7,7 +7,7 @@ package pss
 import (
 	"slices"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"unicode"
 
 	"github.com/rampart-k8s/rampart/pkg/check"
@@ -122,24 +122,26 @@ func versionFor(c policy.Check, v api.Version) *policy.VersionedCheck {
 }
 
 type levelVersionResult struct {
+	key config.PodSecurity
 	lv  api.LevelVersion
 	err error
 }
 
-var levelVersions sync.Map // config.PodSecurity -> levelVersionResult
+// lastLevelVersion is the last setting parsed: every pss check asks for
+// every pod, nearly always with the same setting.
+var lastLevelVersion atomic.Pointer[levelVersionResult]
 
-// LevelVersion reads the configured level and version (each setting parsed once).
+// LevelVersion reads the configured level and version.
 func LevelVersion(ctx *check.Context) (api.LevelVersion, error) {
 	var key config.PodSecurity
 	if ctx.Config != nil {
 		key = ctx.Config.PodSecurity
 	}
-	if v, ok := levelVersions.Load(key); ok {
-		r := v.(levelVersionResult)
+	if r := lastLevelVersion.Load(); r != nil && r.key == key {
 		return r.lv, r.err
 	}
 	lv, err := parseLevelVersion(ctx)
-	levelVersions.Store(key, levelVersionResult{lv, err})
+	lastLevelVersion.Store(&levelVersionResult{key, lv, err})
 	return lv, err
 }
 
