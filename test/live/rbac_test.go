@@ -388,7 +388,7 @@ func TestRBACCommandsOnCluster(t *testing.T) {
 	admin := mustAdmin(t)
 	for _, q := range []struct {
 		verb, resource, group string
-		want              int
+		want                  int
 	}{
 		{"create", "deployments", "apps", 0},
 		{"delete", "deployments", "apps", 1},
