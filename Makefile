@@ -41,6 +41,8 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzParseDocuments$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=2s ./pkg/source
 	$(GO) test -run='^$$' -fuzz='^FuzzImageRef$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=2s ./pkg/imageref
 	$(GO) test -run='^$$' -fuzz='^FuzzLineScanner$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=2s ./pkg/inventory
+	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=2s ./pkg/contract
+	$(GO) test -run='^$$' -fuzz='^FuzzSubjectAndResource$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=2s ./pkg/rbac
 
 # docs/checks.md is generated from the check registry.
 docs:

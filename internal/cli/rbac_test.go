@@ -116,3 +116,26 @@ func TestRBACWhoCanPermissionsPaths(t *testing.T) {
 		t.Errorf("dot:\n%s", out)
 	}
 }
+
+func TestContracts(t *testing.T) {
+	dir := examplesRBAC(t)
+	contract, _ := filepath.Abs("../../examples/contracts/prod-access.yaml")
+	out, _, code := run(t, "", "test", contract, "-f", dir)
+	if code != 1 || !strings.Contains(out, "FAIL  developers never read secrets in prod") || !strings.Contains(out, "4 assertions: 3 passed, 1 failed") {
+		t.Errorf("exit %d\n%s", code, out)
+	}
+	out, _, code = run(t, "", "test", contract, "-f", dir, "-o", "junit")
+	if code != 1 || !strings.Contains(out, `<testsuites name="rampart" tests="4" failures="1" errors="0"`) || !strings.Contains(out, `line="10"`) {
+		t.Errorf("junit: exit %d\n%s", code, out)
+	}
+	// A contract that holds exits 0; a broken one exits 2 with file and line.
+	tmp := t.TempDir()
+	good := write(t, tmp, "good.yaml", "rbac:\n  - subject: user:dev1\n    cannot: {verb: delete, resource: namespaces}\n    transitive: false\n")
+	if out, errOut, code := run(t, "", "test", good, "-f", dir); code != 0 {
+		t.Errorf("good contract: exit %d\n%s%s", code, out, errOut)
+	}
+	bad := write(t, tmp, "bad.yaml", "rbac:\n  - subject: user:dev1\n    cannot: {verb: delete}\n")
+	if _, errOut, code := run(t, "", "test", bad, "-f", dir); code != 2 || !strings.Contains(errOut, "bad.yaml:2") {
+		t.Errorf("bad contract: exit %d, %s", code, errOut)
+	}
+}

@@ -44,6 +44,12 @@ func NewModel(inv *inventory.Inventory, opts ModelOptions) *Model {
 		in = in.WithDefaults()
 	}
 	m := &Model{Policy: New(in, Options{Aggregate: !opts.Live}), Catalog: NewCatalog(), State: StateFrom(inv), Live: opts.Live}
+	if !opts.Live {
+		// Manifests seldom carry every ServiceAccount their bindings name
+		// (a chart's SA may come from another); a bound ServiceAccount is
+		// taken to exist. A live cluster says for itself.
+		m.State.addBoundServiceAccounts(m.Policy)
+	}
 	for _, o := range inv.ByKind("CustomResourceDefinition") {
 		crd, ok := o.Typed.(*apiextensionsv1.CustomResourceDefinition)
 		if !ok {

@@ -308,3 +308,19 @@ func TestDefaults(t *testing.T) {
 		t.Errorf("view appears %d times", n)
 	}
 }
+
+func FuzzSubjectAndResource(f *testing.F) {
+	for _, s := range [][2]string{{"user:dev", "pods"}, {"sa:a/b", "deployments.apps/scale"}, {"group:x", "/metrics"}, {"u:", "*"}, {"sa:a/b/c", "a.b.c/d"}} {
+		f.Add(s[0], s[1], "ns", "name")
+	}
+	c := NewCatalog()
+	f.Fuzz(func(t *testing.T, subject, resource, ns, name string) {
+		if p, err := ParseSubject(subject); err == nil && p.User == "" && len(p.Groups) == 0 {
+			t.Errorf("%q: a subject with no identity", subject)
+		}
+		a, _, err := c.Action("get", resource, ns, name)
+		if err == nil && !a.NonResource && a.Resource == "" {
+			t.Errorf("%q: an action without a resource", resource)
+		}
+	})
+}

@@ -104,6 +104,12 @@ func (c *Catalog) Action(verb, resource, namespace, name string) (Action, string
 			res, group = base, grp
 		}
 	}
+	if res == "" {
+		return Action{}, "", fmt.Errorf("resource %q: want RESOURCE[.GROUP][/SUBRESOURCE] or a /URL", resource)
+	}
+	if res == "*" && group == "" {
+		group = "*" // "*" alone is every resource of every group, as in a rule
+	}
 	a := Action{Verb: verb, Resource: res, APIGroup: group, Subresource: sub, Name: name, Namespace: namespace}
 	warning := ""
 	if found != nil {

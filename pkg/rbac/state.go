@@ -7,6 +7,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 )
 
 // State is what escalation depends on besides RBAC: which namespaces and
@@ -174,4 +175,52 @@ func podServiceAccount(o *inventory.Object) (string, *bool, bool) {
 		sa = "default"
 	}
 	return sa, spec.AutomountServiceAccountToken, true
+}
+
+// addBoundServiceAccounts records the ServiceAccounts that bindings name
+// (and their namespaces) as existing.
+func (s *State) addBoundServiceAccounts(p *Policy) {
+	have := map[Ref]bool{}
+	for ns, list := range s.ServiceAccounts {
+		for _, sa := range list {
+			have[Ref{ns, sa}] = true
+		}
+	}
+	nss := map[string]bool{}
+	for _, ns := range s.Namespaces {
+		nss[ns] = true
+	}
+	for _, b := range p.Bindings() {
+		if b.Object == nil {
+			continue // Kubernetes' defaults name its own controllers
+		}
+		for _, sub := range b.Subjects {
+			if sub.Kind != rbacv1.ServiceAccountKind {
+				continue
+			}
+			ns := sub.Namespace
+			if ns == "" {
+				ns = b.Namespace
+			}
+			if ns == "" || have[Ref{ns, sub.Name}] {
+				continue
+			}
+			have[Ref{ns, sub.Name}] = true
+			s.ServiceAccounts[ns] = append(s.ServiceAccounts[ns], sub.Name)
+			sort.Strings(s.ServiceAccounts[ns])
+			if !nss[ns] {
+				nss[ns] = true
+				s.Namespaces = append(s.Namespaces, ns)
+				if !have[Ref{ns, "default"}] {
+					have[Ref{ns, "default"}] = true
+					s.ServiceAccounts[ns] = append(s.ServiceAccounts[ns], "default")
+					sort.Strings(s.ServiceAccounts[ns])
+				}
+				if _, labelled := s.Privileged[ns]; !labelled {
+					s.Privileged[ns] = true
+				}
+			}
+		}
+	}
+	sort.Strings(s.Namespaces)
 }

@@ -87,9 +87,59 @@ func JUnit(w io.Writer, rep *finding.Report) error {
 		s.Cases = append(s.Cases, junitCase{Name: "read " + e.File, ClassName: "input", File: e.File, Line: e.Line,
 			Error: &junitProblem{Message: e.Message, Type: "input-error", Text: e.Error()}})
 	}
-	out := junitSuites{Name: "rampart"}
+	var list []*junitSuite
 	for _, n := range order {
-		s := suites[n]
+		list = append(list, suites[n])
+	}
+	return writeJUnit(w, list)
+}
+
+// TestCase is one result for WriteJUnit; it passed when Failure and Error
+// are empty.
+type TestCase struct {
+	// Suite groups cases (a contract file, say).
+	Suite     string
+	Name      string
+	ClassName string
+	File      string
+	Line      int
+	// Failure is a one-line message; Text the details.
+	Failure string
+	Error   string
+	Text    string
+}
+
+// WriteJUnit writes test results as JUnit XML, one suite per Suite value
+// in order of first appearance: for `rampart test` and the other commands
+// whose results are pass or fail rather than findings.
+func WriteJUnit(w io.Writer, cases []TestCase) error {
+	suites := map[string]*junitSuite{}
+	var list []*junitSuite
+	for _, tc := range cases {
+		s := suites[tc.Suite]
+		if s == nil {
+			s = &junitSuite{Name: tc.Suite}
+			suites[tc.Suite] = s
+			list = append(list, s)
+		}
+		c := junitCase{Name: tc.Name, ClassName: tc.ClassName, File: tc.File, Line: tc.Line}
+		switch {
+		case tc.Error != "":
+			c.Error = &junitProblem{Message: tc.Error, Type: "error", Text: tc.Text}
+			s.Errors++
+		case tc.Failure != "":
+			c.Failure = &junitProblem{Message: tc.Failure, Type: "failure", Text: tc.Text}
+			s.Failures++
+		}
+		s.Tests++
+		s.Cases = append(s.Cases, c)
+	}
+	return writeJUnit(w, list)
+}
+
+func writeJUnit(w io.Writer, suites []*junitSuite) error {
+	out := junitSuites{Name: "rampart"}
+	for _, s := range suites {
 		out.Suites = append(out.Suites, *s)
 		out.Tests += s.Tests
 		out.Failures += s.Failures
