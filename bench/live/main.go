@@ -14,9 +14,9 @@
 //
 // It reports the median wall and CPU time of each, the largest peak RSS,
 // the API server's and etcd's CPU time while each ran, and the ratio; then
-// one in-process run of the live scan split into stages (list, checks,
-// JSON), optionally under the CPU profiler. Timings are reported, never
-// asserted: the command fails only on errors.
+// in-process timings next to the bare listing (rampart's listing alone,
+// the scan, the JSON report), optionally under the CPU profiler. Timings
+// are reported, never asserted: the command fails only on errors.
 //
 //	go run ./bench/live [-scale N] [-runs N] [-workers N] [-cpuprofile FILE]
 package main
