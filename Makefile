@@ -5,7 +5,7 @@ STATICCHECK_VERSION := v0.8.2
 GOSEC_VERSION := v2.30.0
 FUZZTIME ?= 15s
 
-.PHONY: all build demo rbac-data test testbin unit oracle pss-agreement fuzz docs check-docs lint vet fmt-check staticcheck gosec bench clean
+.PHONY: all build demo rbac-data bench-rbac test testbin unit oracle pss-agreement fuzz docs check-docs lint vet fmt-check staticcheck gosec bench clean
 
 all: build
 
@@ -89,6 +89,13 @@ demo: testbin
 bench:
 	$(GO) run ./bench/run
 	$(GO) run ./bench/live
+	$(GO) run ./bench/rbac
+
+# The RBAC engine alone: model, escalation analysis of every subject,
+# who-can and can on a large generated estate, and the API server's
+# SubjectAccessReviews for the same questions.
+bench-rbac:
+	$(GO) run ./bench/rbac
 
 clean:
 	rm -rf $(BIN)

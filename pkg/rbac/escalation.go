@@ -2,9 +2,11 @@ package rbac
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apiserver/pkg/authentication/serviceaccount"
@@ -41,6 +43,12 @@ type Node struct {
 	Role      *Role     // RoleGrant
 	Namespace string    // RoleGrant, RunAs, PodsOf
 	key       string
+	id        int32 // dense, for the analysis's scratch arrays
+
+	// edges and toAdmin are filled once, under the graph's lock, and read
+	// without it.
+	edges   atomic.Pointer[[]Edge]
+	toAdmin atomic.Pointer[[]Edge]
 }
 
 func (n *Node) String() string {
@@ -93,7 +101,8 @@ type Graph struct {
 
 	mu    sync.Mutex
 	nodes map[string]*Node
-	out   map[*Node][]Edge
+	// scratch holds Worst's reusable search arrays.
+	scratch sync.Pool
 
 	everything *Role
 	// nsWithBindings are the namespaces that hold RoleBindings, sorted.
@@ -108,7 +117,7 @@ const noBindings = "\x00every-namespace"
 
 // NewGraph prepares an escalation graph.
 func NewGraph(p *Policy, st State) *Graph {
-	g := &Graph{policy: p, state: st, nodes: map[string]*Node{}, out: map[*Node][]Edge{},
+	g := &Graph{policy: p, state: st, nodes: map[string]*Node{},
 		everything: &Role{Kind: "ClusterRole", Name: "(any rules it writes)", Rules: []rbacv1.PolicyRule{
 			{Verbs: []string{"*"}, APIGroups: []string{"*"}, Resources: []string{"*"}}}}}
 	for ns := range p.nsSubjects {
@@ -136,6 +145,7 @@ func (g *Graph) node(key string, mk func() *Node) *Node {
 	}
 	n := mk()
 	n.key = key
+	n.id = int32(len(g.nodes)) // #nosec G115 -- far fewer nodes than 2^31
 	g.nodes[key] = n
 	return n
 }
@@ -244,8 +254,8 @@ func (g *Graph) scopes(n *Node) []string {
 	switch n.Kind {
 	case Identity:
 		out := []string{noBindings}
-		for _, ns := range g.nsWithBindings {
-			if len(candidates(g.policy.nsSubjects[ns], &n.Principal, nil)) > 0 {
+		for _, ns := range g.policy.namespacesOf(&n.Principal) {
+			if g.policy.BoundIn(n.Principal, ns) {
 				out = append(out, ns)
 			}
 		}
@@ -261,13 +271,16 @@ func (g *Graph) scopes(n *Node) []string {
 
 // Edges returns the steps out of a node, computing them once.
 func (g *Graph) Edges(n *Node) []Edge {
+	if e := n.edges.Load(); e != nil {
+		return *e
+	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if e, ok := g.out[n]; ok {
-		return e
+	if e := n.edges.Load(); e != nil {
+		return *e
 	}
 	e := g.expand(n)
-	g.out[n] = e
+	n.edges.Store(&e)
 	return e
 }
 
@@ -450,14 +463,20 @@ func (g *Graph) namespaced(n *Node, ns string) []Edge {
 		{"impersonate", "", "impersonate serviceaccounts", "impersonate %s"},
 	} {
 		all, allEv, names := g.named(n, Action{Verb: step.verb, Resource: "serviceaccounts", Subresource: step.sub, Namespace: ns})
+		if !all && len(names) == 0 {
+			continue
+		}
 		for _, nsName := range g.namespacesOf(ns) {
-			for _, sa := range g.state.ServiceAccounts[nsName] {
-				ev, ok := names[sa]
-				if all {
-					ev, ok = allEv, true
+			sas := g.state.ServiceAccounts[nsName]
+			if all {
+				for _, sa := range sas {
+					add(g.serviceAccount(nsName, sa), step.primitive, fmt.Sprintf(step.how, sa), allEv...)
 				}
-				if ok {
-					add(g.serviceAccount(nsName, sa), step.primitive, fmt.Sprintf(step.how, sa), ev...)
+				continue
+			}
+			for _, sa := range sortedKeys(names) {
+				if _, found := slices.BinarySearch(sas, sa); found {
+					add(g.serviceAccount(nsName, sa), step.primitive, fmt.Sprintf(step.how, sa), names[sa]...)
 				}
 			}
 		}
@@ -892,7 +911,7 @@ func (g *Graph) Gains(start, target *Node) bool {
 	scopes := []string{""}
 	switch target.Kind {
 	case Identity:
-		for _, ns := range g.nsWithBindings {
+		for _, ns := range g.policy.namespacesOf(&target.Principal) {
 			if g.policy.BoundIn(target.Principal, ns) {
 				scopes = append(scopes, ns)
 			}
@@ -920,4 +939,123 @@ func (g *Graph) Gains(start, target *Node) bool {
 		}
 	}
 	return false
+}
+
+// Worst is the most severe node a start reaches that gives it rights it
+// does not have: cluster-admin, else root on a node, else the nearest
+// identity or role with a gain; nil when there is none, with the shortest
+// path to it. It is built for analysing every subject of a cluster: the
+// search stops at cluster-admin, a node already known to lead there ends
+// it at once, its bookkeeping lives in reused arrays indexed by node, and
+// the costly gain test runs only when nothing more severe was found.
+func (g *Graph) Worst(start *Node) (*Node, []Edge) {
+	if g.isAdmin(start) {
+		return nil, nil
+	}
+	if known := start.toAdmin.Load(); known != nil {
+		return (*known)[len(*known)-1].To, *known
+	}
+	sc, _ := g.scratch.Get().(*bfsScratch)
+	if sc == nil {
+		sc = &bfsScratch{}
+	}
+	defer g.scratch.Put(sc)
+	sc.reset()
+	sc.visit(start, Edge{}, -1)
+	var root, firstIdentity int32 = -1, -1
+	var order []int32
+	for head := 0; head < len(sc.nodes); head++ {
+		cur := int32(head) // #nosec G115 -- bounded by the node count
+		n := sc.nodes[cur]
+		if tail := n.toAdmin.Load(); tail != nil && n != start {
+			path := append(sc.path(cur), *tail...)
+			g.remember(start, path)
+			return path[len(path)-1].To, path
+		}
+		for _, e := range g.Edges(n) {
+			if !sc.visit(e.To, e, cur) {
+				continue
+			}
+			i := int32(len(sc.nodes) - 1) // #nosec G115 -- bounded by the node count
+			switch e.To.Kind {
+			case ClusterAdmin:
+				path := sc.path(i)
+				g.remember(start, path)
+				return e.To, path
+			case NodeRoot:
+				if root < 0 {
+					root = i
+				}
+			case Identity, RoleGrant:
+				order = append(order, i)
+			}
+		}
+	}
+	if root >= 0 {
+		return sc.nodes[root], sc.path(root)
+	}
+	for _, i := range order {
+		if firstIdentity < 0 && g.Gains(start, sc.nodes[i]) {
+			firstIdentity = i
+			break
+		}
+	}
+	if firstIdentity >= 0 {
+		return sc.nodes[firstIdentity], sc.path(firstIdentity)
+	}
+	return nil, nil
+}
+
+// remember records a path to cluster-admin for the start node and for
+// every node along it (each keeps the first it is given).
+func (g *Graph) remember(start *Node, path []Edge) {
+	start.toAdmin.CompareAndSwap(nil, &path)
+	for i := 1; i < len(path); i++ {
+		tail := path[i:]
+		path[i].From.toAdmin.CompareAndSwap(nil, &tail)
+	}
+}
+
+// bfsScratch is one breadth-first search's bookkeeping: visit stamps and
+// parents indexed by node id, the queue, reused across searches.
+type bfsScratch struct {
+	epoch  uint32
+	stamp  []uint32
+	nodes  []*Node // queue positions → nodes
+	parent []int32 // positions → parent position
+	via    []Edge  // positions → the edge that reached it
+}
+
+func (sc *bfsScratch) reset() {
+	sc.epoch++
+	sc.nodes, sc.parent, sc.via = sc.nodes[:0], sc.parent[:0], sc.via[:0]
+}
+
+// visit enqueues a node not seen in this search.
+func (sc *bfsScratch) visit(n *Node, via Edge, parent int32) bool {
+	id := int(n.id)
+	if id >= len(sc.stamp) {
+		grow := max(id+1, 2*len(sc.stamp))
+		sc.stamp = append(sc.stamp, make([]uint32, grow-len(sc.stamp))...)
+	}
+	if sc.stamp[id] == sc.epoch {
+		return false
+	}
+	sc.stamp[id] = sc.epoch
+	sc.nodes = append(sc.nodes, n)
+	sc.parent = append(sc.parent, parent)
+	sc.via = append(sc.via, via)
+	return true
+}
+
+// path is the chain of edges from the search's start to position i.
+func (sc *bfsScratch) path(i int32) []Edge {
+	var out []Edge
+	for ; sc.parent[i] >= 0; i = sc.parent[i] {
+		out = append(out, sc.via[i])
+	}
+	for a, b := 0, len(out)-1; a < b; a, b = a+1, b-1 {
+		out[a], out[b] = out[b], out[a]
+	}
+	return out
 }

@@ -86,6 +86,9 @@ type Policy struct {
 
 	clusterSubjects subjectIndex
 	nsSubjects      map[string]*subjectIndex
+	// nsOfUser and nsOfGroup list the namespaces where RoleBindings name a
+	// user (ServiceAccounts by user name) or a group.
+	nsOfUser, nsOfGroup map[string][]string
 
 	rules ruleIndex
 
@@ -165,6 +168,8 @@ func New(in Input, opts Options) *Policy {
 		bindings:     map[string][]*Binding{},
 		byRole:       map[*Role][]*Binding{},
 		nsSubjects:   map[string]*subjectIndex{},
+		nsOfUser:     map[string][]string{},
+		nsOfGroup:    map[string][]string{},
 	}
 	for _, r := range in.ClusterRoles {
 		p.clusterRoles[r.Name] = &Role{Kind: "ClusterRole", Name: r.Name, Rules: r.Rules, Labels: r.Labels,
@@ -243,12 +248,22 @@ func (p *Policy) addBinding(b *Binding) {
 	} else {
 		p.clusterBindings = append(p.clusterBindings, b)
 	}
+	nsOf := func(m map[string][]string, key string) {
+		if b.Kind != "RoleBinding" {
+			return
+		}
+		if list := m[key]; len(list) == 0 || list[len(list)-1] != b.Namespace {
+			m[key] = append(list, b.Namespace)
+		}
+	}
 	for _, s := range b.Subjects {
 		switch s.Kind {
 		case rbacv1.UserKind:
 			idx.add(s.Name, false, b)
+			nsOf(p.nsOfUser, s.Name)
 		case rbacv1.GroupKind:
 			idx.add(s.Name, true, b)
+			nsOf(p.nsOfGroup, s.Name)
 		case rbacv1.ServiceAccountKind:
 			ns := s.Namespace
 			if ns == "" {
@@ -259,6 +274,7 @@ func (p *Policy) addBinding(b *Binding) {
 				continue
 			}
 			idx.add(serviceaccount.MakeUsername(ns, s.Name), false, b)
+			nsOf(p.nsOfUser, serviceaccount.MakeUsername(ns, s.Name))
 		default:
 			p.problem(b.Ref(), fmt.Sprintf("subject kind %q never matches", s.Kind))
 		}
@@ -425,6 +441,21 @@ func (p *Policy) BindingsOf(r *Role) []*Binding { return p.byRole[r] }
 
 // Namespaces lists the namespaces that hold RoleBindings, sorted.
 func (p *Policy) Namespaces() []string { return sortedKeys(p.bindings) }
+
+// namespacesOf lists, sorted and once each, the namespaces whose
+// RoleBindings name the principal by user or by group (a superset of where
+// they apply: a ServiceAccount subject may name another namespace's).
+func (p *Policy) namespacesOf(who *Principal) []string {
+	var out []string
+	if who.User != "" {
+		out = append(out, p.nsOfUser[who.User]...)
+	}
+	for _, g := range who.Groups {
+		out = append(out, p.nsOfGroup[g]...)
+	}
+	sort.Strings(out)
+	return slices.Compact(out)
+}
 
 // BoundIn reports whether any RoleBinding of the namespace names the
 // principal (by user, group or ServiceAccount).

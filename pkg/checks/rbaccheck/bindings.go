@@ -225,30 +225,10 @@ func (escalationPath) CheckInventory(ctx *check.Context, report func(check.Resul
 		if err != nil {
 			continue
 		}
-		start := g.IdentityNode(subject, who)
-		r := g.Reach(start)
-		var worst *rbac.Node
-		rank := func(n *rbac.Node) int {
-			switch n.Kind {
-			case rbac.ClusterAdmin:
-				return 3
-			case rbac.NodeRoot:
-				return 2
-			}
-			return 1
-		}
-		for _, n := range r.Reached() {
-			if n.Kind == rbac.RunAs || n.Kind == rbac.PodsOf {
-				continue
-			}
-			if (worst == nil || rank(n) > rank(worst)) && g.Gains(start, n) {
-				worst = n
-			}
-		}
+		worst, path := g.Worst(g.IdentityNode(subject, who))
 		if worst == nil {
 			continue
 		}
-		path := r.Path(worst)
 		sev := finding.SeverityHigh
 		if worst.Kind == rbac.ClusterAdmin {
 			sev = finding.SeverityCritical
