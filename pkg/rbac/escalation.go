@@ -742,6 +742,23 @@ func (g *Graph) clusterWide(n *Node, done []Edge) []Edge {
 			}
 		}
 	}
+	// P18, P19: with root on a node of its own, patching node status (a
+	// large advertised capacity, healthy conditions) draws other pods to
+	// that node, and their tokens with them.
+	for _, v := range []string{"patch", "update"} {
+		ok, ev := allows(Action{Verb: v, Resource: "nodes", Subresource: "status"})
+		if !ok {
+			continue
+		}
+		rooted := false
+		for _, e := range append(done, out...) {
+			rooted = rooted || e.To.Kind == NodeRoot
+		}
+		if rooted {
+			add(g.special(PodsOf, ""), v+" nodes/status", v+" nodes/status of the node it holds root on, so that the scheduler sends other pods there", ev...)
+		}
+		break
+	}
 	return out
 }
 

@@ -228,5 +228,10 @@ func (g *rbacGen) action() rbac.Action {
 	if g.chance(0.5) {
 		a.Name = g.pick(append([]string{"n2", "other"}, genNames...))
 	}
+	// A request on a Namespace object carries that namespace: the case of
+	// a RoleBinding granting rights on its own namespace object.
+	if a.Resource == "namespaces" && a.Namespace != "" && g.chance(0.5) {
+		a.Name = a.Namespace
+	}
 	return a
 }
