@@ -105,7 +105,7 @@ func group(i int) rbacv1.Subject {
 
 // Generate makes an estate.
 func Generate(seed uint64, s Sizes) *Estate {
-	g := &gen{rng: rand.New(rand.NewPCG(seed, 0x7262_6163)), n: map[string]int{}}
+	g := &gen{rng: rand.New(rand.NewPCG(seed, 0x7262_6163)), n: map[string]int{}} // #nosec G404 -- reproducible test data, not secrets
 	nss := make([]string, s.Namespaces)
 	for i := range nss {
 		nss[i] = fmt.Sprintf("ns-%03d", i)

@@ -130,7 +130,7 @@ func (a *Assertion) validate() error {
 	case a.Subject == "":
 		return errors.New("no subject (user:NAME, group:NAME or sa:NAMESPACE/NAME)")
 	case (a.Can == nil) == (a.Cannot == nil):
-		return errors.New("want exactly one of can: and cannot:")
+		return errors.New("want exactly one of the keys can and cannot")
 	}
 	acc := a.Access()
 	if len(acc.AllVerbs()) == 0 {

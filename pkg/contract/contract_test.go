@@ -15,7 +15,7 @@ func TestParseErrorsNameFileAndLine(t *testing.T) {
 		"":          "empty contract",
 		"name: x\n": "no assertions",
 		"rbac:\n  - subject: user:a\n    cannot: {verb: get}\n":                                                       "c.yaml:2: rbac[0]: no resource",
-		"rbac:\n  - subject: user:a\n    can: {verb: get, resource: pods}\n    cannot: {verb: get, resource: pods}\n": "exactly one of can: and cannot:",
+		"rbac:\n  - subject: user:a\n    can: {verb: get, resource: pods}\n    cannot: {verb: get, resource: pods}\n": "exactly one of the keys can and cannot",
 		"rbac:\n  - subject: user:a\n    can: {verb: get, resource: pods, namespaces: [a]}\n":                         "line 3: field namespaces not found",
 		"rbac:\n  - can: {verb: get, resource: pods}\n":                                                               "no subject",
 		"rbac: [\n":    "c.yaml:",

@@ -281,11 +281,13 @@ func TestDefaults(t *testing.T) {
 	if len(d.ClusterRoles) < 50 || len(d.ClusterRoleBindings) < 40 {
 		t.Fatalf("defaults: %d ClusterRoles, %d ClusterRoleBindings", len(d.ClusterRoles), len(d.ClusterRoleBindings))
 	}
-	p := New(Input{}.WithDefaults(), Options{Aggregate: true})
+	if p := New(Input{}.WithDefaults(), Options{Aggregate: true}); len(p.Problems) > 0 {
+		t.Errorf("the defaults alone have problems: %v", p.Problems)
+	}
 	admin := Principal{User: "a", Groups: []string{"admins"}}
 	in := Input{RoleBindings: []*rbacv1.RoleBinding{{ObjectMeta: metav1.ObjectMeta{Name: "x", Namespace: "prod"},
 		RoleRef: rbacv1.RoleRef{Kind: "ClusterRole", Name: "edit"}, Subjects: []rbacv1.Subject{{Kind: "Group", Name: "admins"}}}}}
-	p = New(in.WithDefaults(), Options{Aggregate: true})
+	p := New(in.WithDefaults(), Options{Aggregate: true})
 	if !p.Allows(admin, Action{Verb: "create", APIGroup: "apps", Resource: "deployments", Namespace: "prod"}) {
 		t.Error("edit, aggregated from the defaults, allows creating Deployments")
 	}

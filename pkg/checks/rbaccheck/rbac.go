@@ -21,8 +21,6 @@ func Checks() []check.Check {
 		bindOrEscalate{}, podExec{}, nodesProxy{}, defaultSABound{}, anonymousBinding{}, clusterWideBinding{}}
 }
 
-var rbacKinds = []string{"Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"}
-
 // model is the scan's RBAC model, built once for all the checks.
 func model(ctx *check.Context) *rbac.Model {
 	return ctx.Shared("rbac.model", func() any {
