@@ -119,7 +119,10 @@ type ClusterCheck interface {
 }
 
 // InventoryCheck looks at the inventory as a whole (for example to report a
-// kind once, or to compare objects).
+// kind once, or to compare objects). Inventory checks run concurrently with
+// each other and with object checks: they must only read the inventory
+// (and what is safe for concurrent use, such as PodTemplate.Memo and
+// Context.Shared).
 type InventoryCheck interface {
 	Check
 	CheckInventory(ctx *Context, report func(Result))

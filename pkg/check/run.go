@@ -187,7 +187,8 @@ func (s *Stream) work() {
 // Finish waits for the queued objects, then runs the checks that needed
 // the whole inventory, and every check on the inventory's objects that
 // were not added, and returns all findings: object by object in inventory
-// order, then the inventory checks'.
+// order, then the inventory checks' in registry order. The inventory
+// checks run concurrently with each other and with the object checks.
 func (s *Stream) Finish(inv *inventory.Inventory) []finding.Finding {
 	s.mu.Lock()
 	s.closed = true
@@ -198,6 +199,24 @@ func (s *Stream) Finish(inv *inventory.Inventory) []finding.Finding {
 	s.ctx.Inventory = inv
 	ctx := s.ctx
 	objs := inv.Objects()
+	// Every pod template is made before checks run concurrently on an
+	// object (see Object.PodTemplate).
+	for _, o := range objs {
+		o.PodTemplate()
+	}
+	// The inventory checks run meanwhile, concurrently with each other.
+	invFound := make([][]finding.Finding, len(s.inv))
+	var invWG sync.WaitGroup
+	for i, c := range s.inv {
+		invWG.Add(1)
+		go func() {
+			defer invWG.Done()
+			m := c.Meta()
+			var results []pending
+			c.CheckInventory(ctx, func(res Result) { results = append(results, pending{meta: &m, res: res}) })
+			invFound[i] = resolve(results, true)
+		}()
+	}
 	var streamed map[*inventory.Object]*checkedObject
 	if len(s.checked) > 0 {
 		streamed = make(map[*inventory.Object]*checkedObject, len(s.checked))
@@ -245,9 +264,14 @@ func (s *Stream) Finish(inv *inventory.Inventory) []finding.Finding {
 	wg.Wait()
 	s.checked = nil
 
+	invWG.Wait()
+
 	total := 0
 	for i := range perObject {
 		total += len(perObject[i]) + len(later[i])
+	}
+	for _, f := range invFound {
+		total += len(f)
 	}
 	out := make([]finding.Finding, 0, total)
 	for i := range perObject {
@@ -255,11 +279,8 @@ func (s *Stream) Finish(inv *inventory.Inventory) []finding.Finding {
 		out = append(out, later[i]...)
 		perObject[i], later[i] = nil, nil
 	}
-	for _, c := range s.inv {
-		m := c.Meta()
-		var results []pending
-		c.CheckInventory(ctx, func(res Result) { results = append(results, pending{meta: &m, res: res}) })
-		out = append(out, resolve(results, true)...)
+	for _, f := range invFound {
+		out = append(out, f...)
 	}
 	return out
 }

@@ -2,11 +2,13 @@ package inventory
 
 import (
 	"strconv"
+	"sync"
 
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 )
 
 // PodTemplate is the pod an object runs, wherever it sits in the object.
@@ -19,19 +21,22 @@ type PodTemplate struct {
 	// MetaPath is the field path of the pod metadata.
 	MetaPath string
 
-	containers     []ContainerRef
-	containersDone bool
-	memo           []memoEntry
+	containers []ContainerRef
+
+	mu   sync.Mutex
+	memo []memoEntry
 }
 
 type memoEntry struct{ key, val any }
 
 // Memo returns the value fn computes for key, calling fn only the first
 // time, so that an analysis several checks share (such as a Pod Security
-// evaluation) runs once per pod. Keys are compared with ==. Like
-// Object.PodTemplate, it is not safe for concurrent use on one pod: the
-// check runner gives each object to one goroutine at a time.
+// evaluation) runs once per pod. Keys are compared with ==. It is safe for
+// concurrent use; fn runs with the pod's memo locked, so it must not call
+// Memo on the same pod.
 func (p *PodTemplate) Memo(key any, fn func() any) any {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	for _, e := range p.memo {
 		if e.key == key {
 			return e.val
@@ -44,38 +49,47 @@ func (p *PodTemplate) Memo(key any, fn func() any) any {
 
 // PodTemplate returns the pod that the object runs (Pods, workload
 // controllers, Jobs, CronJobs, PodTemplates), or nil for other kinds or
-// objects that could not be decoded. The result is computed once.
+// objects that could not be decoded. The result is computed once; the
+// first call must not race with others (the check runner makes it for
+// every object before it runs checks concurrently on one object).
 func (o *Object) PodTemplate() *PodTemplate {
-	if o.podDone {
-		return o.podTemplate
+	if !o.podDone {
+		o.podDone = true
+		o.podTemplate = podTemplateOf(o.Typed)
+		if p := o.podTemplate; p != nil {
+			p.containers = p.listContainers()
+		}
 	}
-	o.podDone = true
+	return o.podTemplate
+}
+
+func podTemplateOf(typed runtime.Object) *PodTemplate {
 	tmpl := func(t *corev1.PodTemplateSpec, prefix string) *PodTemplate {
 		return &PodTemplate{Meta: &t.ObjectMeta, Spec: &t.Spec, SpecPath: prefix + ".spec", MetaPath: prefix + ".metadata"}
 	}
-	switch t := o.Typed.(type) {
+	switch t := typed.(type) {
 	case *corev1.Pod:
-		o.podTemplate = &PodTemplate{Meta: &t.ObjectMeta, Spec: &t.Spec, SpecPath: "spec", MetaPath: "metadata"}
+		return &PodTemplate{Meta: &t.ObjectMeta, Spec: &t.Spec, SpecPath: "spec", MetaPath: "metadata"}
 	case *corev1.PodTemplate:
-		o.podTemplate = tmpl(&t.Template, "template")
+		return tmpl(&t.Template, "template")
 	case *corev1.ReplicationController:
 		if t.Spec.Template != nil {
-			o.podTemplate = tmpl(t.Spec.Template, "spec.template")
+			return tmpl(t.Spec.Template, "spec.template")
 		}
 	case *appsv1.Deployment:
-		o.podTemplate = tmpl(&t.Spec.Template, "spec.template")
+		return tmpl(&t.Spec.Template, "spec.template")
 	case *appsv1.StatefulSet:
-		o.podTemplate = tmpl(&t.Spec.Template, "spec.template")
+		return tmpl(&t.Spec.Template, "spec.template")
 	case *appsv1.DaemonSet:
-		o.podTemplate = tmpl(&t.Spec.Template, "spec.template")
+		return tmpl(&t.Spec.Template, "spec.template")
 	case *appsv1.ReplicaSet:
-		o.podTemplate = tmpl(&t.Spec.Template, "spec.template")
+		return tmpl(&t.Spec.Template, "spec.template")
 	case *batchv1.Job:
-		o.podTemplate = tmpl(&t.Spec.Template, "spec.template")
+		return tmpl(&t.Spec.Template, "spec.template")
 	case *batchv1.CronJob:
-		o.podTemplate = tmpl(&t.Spec.JobTemplate.Spec.Template, "spec.jobTemplate.spec.template")
+		return tmpl(&t.Spec.JobTemplate.Spec.Template, "spec.jobTemplate.spec.template")
 	}
-	return o.podTemplate
+	return nil
 }
 
 // ContainerRef names one container of a pod spec with its field path.
@@ -86,12 +100,10 @@ type ContainerRef struct {
 }
 
 // Containers lists every container of the pod: init, regular and ephemeral.
-// The list is built once per pod and shared: callers must not modify it.
-func (p *PodTemplate) Containers() []ContainerRef {
-	if p.containersDone {
-		return p.containers
-	}
-	p.containersDone = true
+// The list is built with the pod and shared: callers must not modify it.
+func (p *PodTemplate) Containers() []ContainerRef { return p.containers }
+
+func (p *PodTemplate) listContainers() []ContainerRef {
 	n := len(p.Spec.InitContainers) + len(p.Spec.Containers) + len(p.Spec.EphemeralContainers)
 	if n == 0 {
 		return nil
@@ -108,7 +120,6 @@ func (p *PodTemplate) Containers() []ContainerRef {
 		c := corev1.Container(ec.EphemeralContainerCommon)
 		out = append(out, ContainerRef{C: &c, Path: indexPath(p.SpecPath+".ephemeralContainers", i), Kind: "ephemeral container"})
 	}
-	p.containers = out
 	return out
 }
 
