@@ -91,28 +91,36 @@ func (p *Policy) Decide(who Principal, a Action) Decision {
 	if who.inGroup(user.SystemPrivilegedGroup) {
 		d.Allowed, d.Masters = true, true
 	}
+	p.forBindings(&who, a.Namespace, func(b *Binding, subj rbacv1.Subject) {
+		for i := range b.Role.Rules {
+			if RuleAllows(&b.Role.Rules[i], &a) {
+				d.Allowed = true
+				d.Grants = append(d.Grants, Grant{Binding: b, Subject: subj, Role: b.Role, Rule: i})
+				return
+			}
+		}
+	})
+	return d
+}
+
+// forBindings calls fn for each binding that applies to the principal in
+// a namespace ("" for cluster scope: ClusterRoleBindings only) and refers
+// to an existing role, in the API server's order, with the subject that
+// matched.
+func (p *Policy) forBindings(who *Principal, namespace string, fn func(b *Binding, subj rbacv1.Subject)) {
 	var buf [16]*Binding
-	bs := candidates(&p.clusterSubjects, &who, buf[:0])
-	if a.Namespace != "" {
-		bs = candidates(p.nsSubjects[a.Namespace], &who, bs)
+	bs := candidates(&p.clusterSubjects, who, buf[:0])
+	if namespace != "" {
+		bs = candidates(p.nsSubjects[namespace], who, bs)
 	}
 	for _, b := range bs {
 		if b.Role == nil {
 			continue
 		}
-		subj, ok := appliesTo(&who, b)
-		if !ok {
-			continue
-		}
-		for i := range b.Role.Rules {
-			if RuleAllows(&b.Role.Rules[i], &a) {
-				d.Allowed = true
-				d.Grants = append(d.Grants, Grant{Binding: b, Subject: subj, Role: b.Role, Rule: i})
-				break
-			}
+		if subj, ok := appliesTo(who, b); ok {
+			fn(b, subj)
 		}
 	}
-	return d
 }
 
 // Allows is Decide without the evidence.
@@ -122,22 +130,13 @@ func (p *Policy) Allows(who Principal, a Action) bool { return p.Decide(who, a).
 // namespace ("" for cluster scope: ClusterRoleBindings only), with the
 // binding that brings it, in the API server's order.
 func (p *Policy) VisitRules(who Principal, namespace string, fn func(g Grant) bool) {
-	bs := candidates(&p.clusterSubjects, &who, nil)
-	if namespace != "" {
-		bs = candidates(p.nsSubjects[namespace], &who, bs)
-	}
-	for _, b := range bs {
-		if b.Role == nil {
-			continue
-		}
-		subj, ok := appliesTo(&who, b)
-		if !ok {
-			continue
-		}
+	stop := false
+	p.forBindings(&who, namespace, func(b *Binding, subj rbacv1.Subject) {
 		for i := range b.Role.Rules {
-			if !fn(Grant{Binding: b, Subject: subj, Role: b.Role, Rule: i}) {
+			if stop || !fn(Grant{Binding: b, Subject: subj, Role: b.Role, Rule: i}) {
+				stop = true
 				return
 			}
 		}
-	}
+	})
 }

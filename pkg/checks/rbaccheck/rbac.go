@@ -17,8 +17,8 @@ import (
 
 // Checks returns the RBAC checks.
 func Checks() []check.Check {
-	return []check.Check{clusterAdminBinding{}, wildcardRule{}, secretsRead{}, escalationPath{}, impersonate{},
-		bindOrEscalate{}, podExec{}, nodesProxy{}, defaultSABound{}, anonymousBinding{}, clusterWideBinding{}}
+	return []check.Check{clusterAdminBinding{}, wildcardRule{}, secretsRead, escalationPath{}, impersonate,
+		bindOrEscalate, podExec, nodesProxy, defaultSABound{}, anonymousBinding{}, clusterWideBinding{}}
 }
 
 // model is the scan's RBAC model, built once for all the checks.
@@ -109,7 +109,11 @@ type ruleCheck struct {
 	skipAll bool
 }
 
-func (c ruleCheck) run(ctx *check.Context, report func(check.Result)) {
+// Meta implements check.Check.
+func (c *ruleCheck) Meta() check.Meta { return c.meta }
+
+// CheckInventory implements check.InventoryCheck.
+func (c *ruleCheck) CheckInventory(ctx *check.Context, report func(check.Result)) {
 	m := model(ctx)
 	for _, r := range ownRoles(m) {
 		held, bound := holders(m, r)
@@ -138,9 +142,7 @@ func (c ruleCheck) run(ctx *check.Context, report func(check.Result)) {
 	}
 }
 
-type secretsRead struct{}
-
-var secretsReadCheck = ruleCheck{
+var secretsRead = &ruleCheck{
 	meta: check.Meta{ID: "rbac/secrets-read", Title: "Role can read Secrets", Severity: finding.SeverityHigh, Category: finding.CategoryCluster,
 		Why:         "get, list and watch on Secrets return their data: ServiceAccount tokens, cloud and CI credentials. list and watch return every Secret of the namespace at once.",
 		Remediation: "grant access to named Secrets only (resourceNames), or let the workload mount the one Secret it needs",
@@ -149,14 +151,7 @@ var secretsReadCheck = ruleCheck{
 	what:    "reads Secrets", skipAll: true,
 }
 
-func (secretsRead) Meta() check.Meta { return secretsReadCheck.meta }
-func (secretsRead) CheckInventory(ctx *check.Context, report func(check.Result)) {
-	secretsReadCheck.run(ctx, report)
-}
-
-type impersonate struct{}
-
-var impersonateCheck = ruleCheck{
+var impersonate = &ruleCheck{
 	meta: check.Meta{ID: "rbac/impersonate", Title: "Role can impersonate", Severity: finding.SeverityHigh, Category: finding.CategoryCluster,
 		Why:         "impersonate on users, groups or ServiceAccounts lets the holder act as them; impersonating the group system:masters bypasses authorization entirely.",
 		Remediation: "remove impersonate, or restrict it with resourceNames to the identities that are needed",
@@ -166,14 +161,7 @@ var impersonateCheck = ruleCheck{
 	what: "impersonates", skipAll: true,
 }
 
-func (impersonate) Meta() check.Meta { return impersonateCheck.meta }
-func (impersonate) CheckInventory(ctx *check.Context, report func(check.Result)) {
-	impersonateCheck.run(ctx, report)
-}
-
-type bindOrEscalate struct{}
-
-var bindOrEscalateCheck = ruleCheck{
+var bindOrEscalate = &ruleCheck{
 	meta: check.Meta{ID: "rbac/bind-or-escalate", Title: "Role can bind or escalate roles", Severity: finding.SeverityHigh, Category: finding.CategoryCluster,
 		Why:         "bind lets the holder grant any role it may bind, and escalate lets it write rules it does not hold itself: both lift the API server's protection against privilege escalation.",
 		Remediation: "remove bind and escalate, or restrict bind with resourceNames to the roles that may be handed out",
@@ -184,14 +172,7 @@ var bindOrEscalateCheck = ruleCheck{
 	what: "lifts the escalation check", skipAll: true,
 }
 
-func (bindOrEscalate) Meta() check.Meta { return bindOrEscalateCheck.meta }
-func (bindOrEscalate) CheckInventory(ctx *check.Context, report func(check.Result)) {
-	bindOrEscalateCheck.run(ctx, report)
-}
-
-type podExec struct{}
-
-var podExecCheck = ruleCheck{
+var podExec = &ruleCheck{
 	meta: check.Meta{ID: "rbac/pod-exec", Title: "Role can exec or attach into pods", Severity: finding.SeverityMedium, Category: finding.CategoryCluster,
 		Why:         "exec and attach give a shell in running pods, with their ServiceAccount tokens, mounted Secrets and network position. Before Kubernetes 1.35 get was enough over WebSockets.",
 		Remediation: "grant pods/exec and pods/attach only to break-glass roles, in the namespaces that need them",
@@ -201,25 +182,13 @@ var podExecCheck = ruleCheck{
 	what: "enters running pods", skipAll: true,
 }
 
-func (podExec) Meta() check.Meta { return podExecCheck.meta }
-func (podExec) CheckInventory(ctx *check.Context, report func(check.Result)) {
-	podExecCheck.run(ctx, report)
-}
-
-type nodesProxy struct{}
-
-var nodesProxyCheck = ruleCheck{
+var nodesProxy = &ruleCheck{
 	meta: check.Meta{ID: "rbac/nodes-proxy", Title: "Role can reach the kubelet API through nodes/proxy", Severity: finding.SeverityHigh, Category: finding.CategoryCluster,
 		Why:         "nodes/proxy reaches the kubelet API of every node: even get lets the holder run commands in any pod there, bypassing admission and audit.",
 		Remediation: "grant nodes/metrics, nodes/stats or nodes/log for monitoring instead (KubeletFineGrainedAuthz), never nodes/proxy",
 		Controls:    []string{"CIS 5.1.10"}, Kinds: []string{"ClusterRole", "Role"}},
 	actions: []rbac.Action{{Verb: "get", Resource: "nodes", Subresource: "proxy"}, {Verb: "create", Resource: "nodes", Subresource: "proxy"}},
 	what:    "proxies to kubelets", skipAll: true,
-}
-
-func (nodesProxy) Meta() check.Meta { return nodesProxyCheck.meta }
-func (nodesProxy) CheckInventory(ctx *check.Context, report func(check.Result)) {
-	nodesProxyCheck.run(ctx, report)
 }
 
 type wildcardRule struct{}
