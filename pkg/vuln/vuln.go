@@ -11,6 +11,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"k8s.io/apimachinery/pkg/util/version"
@@ -59,15 +60,18 @@ type Release struct {
 	Note     string `json:"note,omitempty"`
 }
 
-// Default returns the embedded data.
-func Default() (*DB, error) {
+// Default returns the embedded data, parsed once and shared (a live scan
+// asks for it in each version check): callers must not modify it.
+func Default() (*DB, error) { return embeddedDB() }
+
+var embeddedDB = sync.OnceValues(func() (*DB, error) {
 	db, err := Parse(embedded)
 	if err != nil {
 		return nil, fmt.Errorf("embedded vulnerability data: %w", err)
 	}
 	db.Origin = "embedded"
 	return db, nil
-}
+})
 
 // Load reads a replacement data file.
 func Load(file string) (*DB, error) {
