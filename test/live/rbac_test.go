@@ -168,11 +168,40 @@ kind: RoleBinding
 metadata: {name: attacker, namespace: NS}
 roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: attacker}
 subjects: [{kind: User, name: USER, apiGroup: rbac.authorization.k8s.io}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: zz-sentinel, namespace: NS}
+rules: [{apiGroups: [""], resources: [configmaps], verbs: [get], resourceNames: [sentinel]}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: zz-sentinel, namespace: NS}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: zz-sentinel}
+subjects: [{kind: User, name: USER, apiGroup: rbac.authorization.k8s.io}]
 `
 
+// setup applies the scenario and waits until the API server's authorizer
+// sees it: the sentinel Role and RoleBinding are written last, so once
+// they allow, everything before them does.
 func setup(t *testing.T, ns, user, rules string) {
 	t.Helper()
 	applyDocs(t, strings.NewReplacer("NS", ns, "USER", user, "RULES", rules).Replace(powerful))
+	waitAllowed(t, user, &authzv1.ResourceAttributes{Namespace: ns, Verb: "get", Resource: "configmaps", Name: "sentinel"})
+}
+
+// waitAllowed polls SubjectAccessReview until the user may do it.
+func waitAllowed(t *testing.T, user string, ra *authzv1.ResourceAttributes) {
+	t.Helper()
+	admin := mustAdmin(t)
+	err := wait.PollUntilContextTimeout(context.Background(), 50*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
+		sar := &authzv1.SubjectAccessReview{Spec: authzv1.SubjectAccessReviewSpec{User: user, Groups: []string{"system:authenticated"}, ResourceAttributes: ra}}
+		res, err := admin.AuthorizationV1().SubjectAccessReviews().Create(ctx, sar, metav1.CreateOptions{})
+		return err == nil && res.Status.Allowed, nil
+	})
+	if err != nil {
+		t.Fatalf("the authorizer never allowed %s %+v: %v", user, ra, err)
+	}
 }
 
 // TestEscalationPathsHappen: for each escalation primitive that a cluster
@@ -306,6 +335,7 @@ func TestEscalationPathsHappen(t *testing.T) {
 		if err := bind("cluster-admin"); err == nil {
 			t.Error("binding cluster-admin was allowed, which rampart did not predict")
 		}
+		waitAllowed(t, "mallory-bind", &authzv1.ResourceAttributes{Namespace: "esc-bind", Verb: "list", Resource: "secrets"})
 		if _, err := cs.CoreV1().Secrets("esc-bind").List(ctx, metav1.ListOptions{}); err != nil {
 			t.Errorf("with admin bound, listing secrets: %v", err)
 		}
@@ -355,6 +385,8 @@ metadata: {name: esc-alice}
 roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}
 subjects: [{kind: User, name: esc-alice, apiGroup: rbac.authorization.k8s.io}]
 `)
+		waitAllowed(t, "mallory-impersonate", &authzv1.ResourceAttributes{Verb: "impersonate", Resource: "users", Name: "esc-alice"})
+		waitAllowed(t, "esc-alice", &authzv1.ResourceAttributes{Namespace: "kube-system", Verb: "list", Resource: "secrets"})
 		path := predicted(t, liveModel(t), "user:mallory-impersonate", "cluster-admin")
 		if path[0].Primitive != "impersonate users" || path[0].To.String() != "user:esc-alice" {
 			t.Errorf("path %v", path)
