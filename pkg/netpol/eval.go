@@ -1,0 +1,306 @@
+package netpol
+
+import (
+	"net/netip"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// class is a set of workloads no policy can tell apart: same namespace,
+// same values of every label key some selector reads, same named ports,
+// same host networking, same addresses where ipBlocks could see them.
+type class struct {
+	id        int
+	rep       *Workload
+	members   []*Workload
+	ns        *Namespace
+	selecting map[Direction][]*Policy
+}
+
+func (m *Model) classify() {
+	keySet := map[string]bool{}
+	blocks := false
+	for _, p := range m.Policies {
+		for _, k := range p.podKeys {
+			keySet[k] = true
+		}
+		for _, r := range append(append([]*Rule{}, p.IngressRules...), p.EgressRules...) {
+			for _, pe := range r.Peers {
+				blocks = blocks || pe.Block != nil
+			}
+		}
+	}
+	keys := make([]string, 0, len(keySet))
+	for k := range keySet {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	byKey := map[string]*class{}
+	var b strings.Builder
+	for _, w := range m.Workloads {
+		b.Reset()
+		b.WriteString(w.Namespace)
+		for _, k := range keys {
+			b.WriteByte(0)
+			if v, ok := w.Labels[k]; ok {
+				b.WriteString(k + "=" + v)
+			} else {
+				b.WriteString(k + "!")
+			}
+		}
+		b.WriteByte(0)
+		for _, cp := range w.Ports {
+			if cp.Name != "" {
+				b.WriteString(cp.Name + "/" + string(cp.Protocol) + "/" + itoa(int(cp.ContainerPort)) + ",")
+			}
+		}
+		if w.HostNetwork {
+			b.WriteString("\x00host")
+		}
+		if blocks && !m.Options.IPBlocksIgnorePods {
+			for _, ip := range w.IPs {
+				b.WriteString("\x00" + ip.String())
+			}
+		}
+		key := b.String()
+		c := byKey[key]
+		if c == nil {
+			c = &class{id: len(m.classes), rep: w, ns: m.Namespaces[w.Namespace], selecting: map[Direction][]*Policy{}}
+			for _, p := range m.byNS[w.Namespace] {
+				if w.HostNetwork || !p.selector.Matches(labelsOf(w.Labels)) {
+					continue
+				}
+				for _, d := range []Direction{Ingress, Egress} {
+					if p.Types[d] {
+						c.selecting[d] = append(c.selecting[d], p)
+					}
+				}
+			}
+			byKey[key] = c
+			m.classes = append(m.classes, c)
+		}
+		c.members = append(c.members, w)
+		w.class = c
+	}
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var buf [20]byte
+	i := len(buf)
+	for n > 0 {
+		i--
+		buf[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return string(buf[i:])
+}
+
+// Endpoint is one end of a connection: a workload, or an address outside
+// the cluster's workloads.
+type Endpoint struct {
+	Workload *Workload
+	Addr     netip.Addr
+}
+
+func (e Endpoint) String() string {
+	if e.Workload != nil {
+		return e.Workload.Ref()
+	}
+	return e.Addr.String()
+}
+
+// peerMatches: does a rule's peer (of policy p) take in the workloads of
+// class y, or the address a (y nil)?
+func (m *Model) peerMatches(p *Policy, pe *Peer, y *class, a netip.Addr) bool {
+	if y == nil {
+		return pe.Block != nil && pe.Block.Contains(a)
+	}
+	w := y.rep
+	if pe.Block != nil {
+		if m.Options.IPBlocksIgnorePods {
+			return false
+		}
+		for _, ip := range w.IPs {
+			if pe.Block.Contains(ip) {
+				return true
+			}
+		}
+		return false
+	}
+	// Host-network pods are the node's traffic: no selector takes them in.
+	if w.HostNetwork {
+		return false
+	}
+	if pe.Namespaces == nil {
+		if w.Namespace != p.Namespace {
+			return false
+		}
+	} else if !pe.Namespaces.Matches(labelsOf(y.ns.Labels)) {
+		return false
+	}
+	return pe.Pods == nil || pe.Pods.Matches(labelsOf(w.Labels))
+}
+
+func (m *Model) ruleMatches(r *Rule, y *class, a netip.Addr) bool {
+	if r.AllPeers {
+		return true
+	}
+	for i := range r.Peers {
+		if m.peerMatches(r.Policy, &r.Peers[i], y, a) {
+			return true
+		}
+	}
+	return false
+}
+
+// Side is what one end of a connection allows: the source's egress or the
+// destination's ingress.
+type Side struct {
+	Direction Direction
+	Workload  *Workload
+	// Isolated: some policy selects the workload for this direction.
+	Isolated bool
+	// Selecting are those policies.
+	Selecting []*Policy
+	// Rules are the rules that take in the other end, with what they
+	// allow.
+	Rules []RuleConns
+	// Conns is what this side allows with the other end.
+	Conns ConnSet
+	// Note says why policies do not apply (host networking).
+	Note string
+}
+
+// RuleConns is a rule and the connections it allows with the other end.
+type RuleConns struct {
+	Rule  *Rule
+	Conns ConnSet
+}
+
+// side evaluates the workload x's direction d against the other end (y,
+// or the address a when y is nil); dst is the connection's destination,
+// against which named ports resolve (nil for an address).
+func (m *Model) side(x *class, d Direction, y *class, a netip.Addr, dst *Workload) Side {
+	s := Side{Direction: d, Workload: x.rep, Selecting: x.selecting[d]}
+	if x.rep.HostNetwork {
+		s.Conns, s.Note = AllConns(), "host-network pods are not governed by NetworkPolicies"
+		return s
+	}
+	if len(s.Selecting) == 0 {
+		s.Conns = AllConns()
+		return s
+	}
+	s.Isolated = true
+	for _, p := range s.Selecting {
+		rules := p.IngressRules
+		if d == Egress {
+			rules = p.EgressRules
+		}
+		for _, r := range rules {
+			if !m.ruleMatches(r, y, a) {
+				continue
+			}
+			c := r.ports(dst)
+			if c.Empty() {
+				continue
+			}
+			s.Rules = append(s.Rules, RuleConns{r, c})
+			s.Conns = s.Conns.Union(c)
+		}
+	}
+	return s
+}
+
+// Explanation is the verdict on one connection, with both sides.
+type Explanation struct {
+	From, To Endpoint
+	Protocol Protocol
+	Port     int
+	Allowed  bool
+	// Egress is the source's side (nil for an address), Ingress the
+	// destination's (nil for an address).
+	Egress, Ingress *Side
+	// Conns is everything allowed from From to To.
+	Conns ConnSet
+}
+
+// Explain decides one connection. At least one end must be a workload.
+func (m *Model) Explain(from, to Endpoint, proto Protocol, port int) Explanation {
+	e := Explanation{From: from, To: to, Protocol: proto, Port: port, Conns: AllConns()}
+	var fc, tc *class
+	if from.Workload != nil {
+		fc = from.Workload.class
+	}
+	if to.Workload != nil {
+		tc = to.Workload.class
+	}
+	if fc != nil {
+		s := m.side(fc, Egress, tc, to.Addr, to.Workload)
+		e.Egress = &s
+		e.Conns = e.Conns.Intersect(s.Conns)
+	}
+	if tc != nil {
+		s := m.side(tc, Ingress, fc, from.Addr, to.Workload)
+		e.Ingress = &s
+		e.Conns = e.Conns.Intersect(s.Conns)
+	}
+	e.Allowed = e.Conns.Has(proto, port)
+	return e
+}
+
+// Conns is everything allowed from one endpoint to another.
+func (m *Model) Conns(from, to Endpoint) ConnSet {
+	return m.Explain(from, to, TCP, 0).Conns
+}
+
+// Matrix is the allowed connections between every pair of workloads.
+type Matrix struct {
+	Workloads []*Workload
+	// Conns[i][j] is what workload i may open to workload j.
+	Conns [][]ConnSet
+}
+
+// Matrix computes the workload matrix, once per pair of classes, in
+// parallel.
+func (m *Model) Matrix(workers int) *Matrix {
+	n := len(m.classes)
+	byClass := make([][]ConnSet, n)
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range max(workers, 1) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				row := make([]ConnSet, n)
+				src := m.classes[i]
+				for j, dst := range m.classes {
+					eg := m.side(src, Egress, dst, netip.Addr{}, dst.rep)
+					if eg.Conns.Empty() {
+						continue
+					}
+					in := m.side(dst, Ingress, src, netip.Addr{}, dst.rep)
+					row[j] = eg.Conns.Intersect(in.Conns)
+				}
+				byClass[i] = row
+			}
+		}()
+	}
+	for i := 0; i < n; i++ {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	out := &Matrix{Workloads: m.Workloads, Conns: make([][]ConnSet, len(m.Workloads))}
+	for i, a := range m.Workloads {
+		out.Conns[i] = make([]ConnSet, len(m.Workloads))
+		for j, b := range m.Workloads {
+			out.Conns[i][j] = byClass[a.class.id][b.class.id]
+		}
+	}
+	return out
+}

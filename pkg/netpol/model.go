@@ -1,0 +1,161 @@
+// Package netpol evaluates Kubernetes NetworkPolicies exactly as the API
+// specifies them (shared/reference/netpol-semantics.md): which workload
+// may open which connection to which, and why. Workloads that no selector
+// can tell apart are grouped, and connections are sets of port ranges per
+// protocol, so a whole-cluster matrix costs classes², not pods² × policies.
+package netpol
+
+import (
+	"fmt"
+	"net/netip"
+	"sort"
+
+	"github.com/rampart-k8s/rampart/pkg/inventory"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/labels"
+)
+
+// NamespaceNameLabel is the label the API server puts on every namespace.
+const NamespaceNameLabel = "kubernetes.io/metadata.name"
+
+// Workload is a set of pods that run from one template (a Deployment, a
+// bare Pod, a CronJob...), the unit rampart reports on.
+type Workload struct {
+	Namespace string
+	Name      string
+	Kind      string
+	Labels    map[string]string // the pods' labels
+	// Ports are the containers' ports, by which named ports resolve.
+	Ports       []corev1.ContainerPort
+	HostNetwork bool
+	// IPs are the pods' addresses when known (live pods).
+	IPs    []netip.Addr
+	Object *inventory.Object
+
+	class *class
+}
+
+// Ref is "namespace/name[Kind]".
+func (w *Workload) Ref() string { return fmt.Sprintf("%s/%s[%s]", w.Namespace, w.Name, w.Kind) }
+
+// Namespace is a namespace with its labels (always including
+// kubernetes.io/metadata.name).
+type Namespace struct {
+	Name   string
+	Labels map[string]string
+	// Declared is false for namespaces that objects only name.
+	Declared bool
+}
+
+// Options are the points where implementations disagree
+// (shared/reference/netpol-semantics.md §2).
+type Options struct {
+	// IPBlocksIgnorePods makes ipBlocks match external addresses only, as
+	// Cilium does. By default an ipBlock also matches pods whose IPs it
+	// holds, as the API's reference e2e tests expect.
+	IPBlocksIgnorePods bool
+}
+
+// Model is the workloads, namespaces and policies of an input.
+type Model struct {
+	Workloads  []*Workload
+	Namespaces map[string]*Namespace
+	Policies   []*Policy
+	Options    Options
+
+	classes []*class
+	byNS    map[string][]*Policy
+	// Problems found while building (bad selectors...).
+	Problems []string
+}
+
+// NewModel reads the workloads, namespaces and NetworkPolicies of an
+// inventory. Objects a controller owns (a Deployment's ReplicaSets) are
+// left to their owner.
+func NewModel(inv *inventory.Inventory, opts Options) *Model {
+	m := &Model{Namespaces: map[string]*Namespace{}, byNS: map[string][]*Policy{}, Options: opts}
+	for _, o := range inv.ByKind("Namespace") {
+		if ns, ok := o.Typed.(*corev1.Namespace); ok {
+			lbls := map[string]string{}
+			for k, v := range ns.Labels {
+				lbls[k] = v
+			}
+			lbls[NamespaceNameLabel] = ns.Name
+			m.Namespaces[ns.Name] = &Namespace{Name: ns.Name, Labels: lbls, Declared: true}
+		}
+	}
+	for _, o := range inv.Objects() {
+		if o.Namespace == "" {
+			continue
+		}
+		if _, ok := m.Namespaces[o.Namespace]; !ok {
+			m.Namespaces[o.Namespace] = &Namespace{Name: o.Namespace, Labels: map[string]string{NamespaceNameLabel: o.Namespace}}
+		}
+		if w := workloadOf(o); w != nil {
+			m.Workloads = append(m.Workloads, w)
+		}
+	}
+	sort.Slice(m.Workloads, func(i, j int) bool { return m.Workloads[i].Ref() < m.Workloads[j].Ref() })
+	for _, o := range inv.ByKind("NetworkPolicy") {
+		np, ok := o.Typed.(*networkingv1.NetworkPolicy)
+		if !ok {
+			continue
+		}
+		p, err := compile(np, o)
+		if err != nil {
+			m.Problems = append(m.Problems, fmt.Sprintf("NetworkPolicy %s/%s: %v", np.Namespace, np.Name, err))
+			continue
+		}
+		m.Policies = append(m.Policies, p)
+		m.byNS[p.Namespace] = append(m.byNS[p.Namespace], p)
+	}
+	m.classify()
+	return m
+}
+
+// workloadOf turns an object that runs pods into a workload; objects a
+// controller owns are skipped.
+func workloadOf(o *inventory.Object) *Workload {
+	t := o.PodTemplate()
+	if t == nil || o.Kind == "PodTemplate" {
+		return nil
+	}
+	if hasController(o) {
+		return nil
+	}
+	w := &Workload{Namespace: o.Namespace, Name: o.Name, Kind: o.Kind, Labels: t.Meta.Labels, HostNetwork: t.Spec.HostNetwork, Object: o}
+	if w.Labels == nil {
+		w.Labels = map[string]string{}
+	}
+	for _, c := range t.Spec.Containers {
+		w.Ports = append(w.Ports, c.Ports...)
+	}
+	if pod, ok := o.Typed.(*corev1.Pod); ok {
+		for _, ip := range pod.Status.PodIPs {
+			if a, err := netip.ParseAddr(ip.IP); err == nil {
+				w.IPs = append(w.IPs, a)
+			}
+		}
+	}
+	return w
+}
+
+// hasController: an object created by another (a Job of a CronJob, a
+// ReplicaSet of a Deployment), which its owner stands for.
+func hasController(o *inventory.Object) bool {
+	m, err := meta.Accessor(o.Typed)
+	if err != nil {
+		return false
+	}
+	for _, r := range m.GetOwnerReferences() {
+		if r.Controller != nil && *r.Controller {
+			return true
+		}
+	}
+	return false
+}
+
+// labelsOf is a labels.Labels view of a map.
+func labelsOf(m map[string]string) labels.Set { return labels.Set(m) }
