@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/rampart-k8s/rampart/pkg/contract"
+	"github.com/rampart-k8s/rampart/pkg/netpol"
 	"github.com/rampart-k8s/rampart/pkg/report"
 	"github.com/spf13/cobra"
 )
@@ -12,17 +13,19 @@ import (
 // TestOptions are the flags of `rampart test`.
 type TestOptions struct {
 	rbacFlags
-	contracts []string
+	IPBlocksIgnorePods bool
+	contracts          []string
 }
 
 func newTestCommand(streams IOStreams) *cobra.Command {
 	o := &TestOptions{rbacFlags: rbacFlags{streams: streams}}
 	cmd := &cobra.Command{
 		Use:   "test CONTRACT.yaml...",
-		Short: "Check security contracts (who can and cannot do what) against manifests or a cluster",
+		Short: "Check security contracts (who can do what, what can connect to what) against manifests or a cluster",
 		Long: `test evaluates contracts: files of assertions such as "user dev1 cannot read
-secrets in prod, directly or by any path" (format in docs/contracts.md). Each
-assertion passes or fails with its evidence.
+secrets in prod, directly or by any path" or "the frontend cannot connect to
+the database" (format in docs/contracts.md). Each assertion passes or fails
+with its evidence.
 
 Exit codes: 0 every assertion passed, 1 one or more failed, 2 a contract or
 an input could not be read, or an assertion could not be evaluated.`,
@@ -38,6 +41,7 @@ an input could not be read, or an assertion could not be evaluated.`,
 		},
 	}
 	o.addFlags(cmd, "text", "json", "junit")
+	cmd.Flags().BoolVar(&o.IPBlocksIgnorePods, "ipblocks-ignore-pods", false, "for network assertions: ipBlocks match external addresses only, as Cilium does")
 	return cmd
 }
 
@@ -66,6 +70,7 @@ func (o *TestOptions) Run() error {
 		return &exitError{code: ExitError, err: err}
 	}
 	var results []assertionOut
+	var net *netpol.Model
 	failed, errored := 0, 0
 	for _, c := range contracts {
 		for _, r := range contract.Evaluate(c, o.model) {
@@ -80,6 +85,24 @@ func (o *TestOptions) Run() error {
 				failed++
 			}
 			results = append(results, out)
+		}
+		if len(c.Network) > 0 {
+			if net == nil {
+				net = netpol.NewModel(o.loaded.Inventory, netpol.Options{IPBlocksIgnorePods: o.IPBlocksIgnorePods})
+			}
+			for _, r := range contract.EvaluateNetwork(c, net) {
+				out := assertionOut{Contract: c.Name, File: c.File, Line: r.Connection.Line, Name: r.Connection.Title(),
+					Evidence: r.Evidence, Error: r.Error, Result: "pass"}
+				switch {
+				case r.Error != "":
+					out.Result = "error"
+					errored++
+				case !r.Passed:
+					out.Result = "fail"
+					failed++
+				}
+				results = append(results, out)
+			}
 		}
 	}
 	var err error

@@ -22,6 +22,36 @@ type Contract struct {
 	Name string `yaml:"name"`
 	// RBAC are the authorization assertions.
 	RBAC []*Assertion `yaml:"rbac"`
+	// Network are the connectivity assertions.
+	Network []*Connection `yaml:"network"`
+}
+
+// Connection says whether workloads may connect.
+type Connection struct {
+	Name string `yaml:"name"`
+	// From and To are NAMESPACE/NAME, NAMESPACE/NAME[Kind], NAMESPACE/*,
+	// LABEL=VALUE or an IP address; every pair they select is checked.
+	From string `yaml:"from"`
+	To   string `yaml:"to"`
+	// Port is PORT[/PROTOCOL] (TCP by default); without it, "allow" means
+	// some connection is allowed and "deny" that none is.
+	Port string `yaml:"port"`
+	// Expect is allow or deny.
+	Expect string `yaml:"expect"`
+
+	Line int `yaml:"-"`
+}
+
+// Title is the connection assertion's name, or one made from it.
+func (c *Connection) Title() string {
+	if c.Name != "" {
+		return c.Name
+	}
+	s := c.From + " → " + c.To
+	if c.Port != "" {
+		s += " on " + c.Port
+	}
+	return s + ": " + c.Expect
 }
 
 // Assertion says what a subject can or cannot do.
@@ -99,10 +129,18 @@ func Parse(file string, data []byte) (*Contract, error) {
 	if err := yaml.Unmarshal(data, &root); err == nil && len(root.Content) == 1 {
 		doc := root.Content[0]
 		for i := 0; i+1 < len(doc.Content); i += 2 {
-			if doc.Content[i].Value == "rbac" && doc.Content[i+1].Kind == yaml.SequenceNode {
-				for j, item := range doc.Content[i+1].Content {
+			if doc.Content[i+1].Kind != yaml.SequenceNode {
+				continue
+			}
+			for j, item := range doc.Content[i+1].Content {
+				switch doc.Content[i].Value {
+				case "rbac":
 					if j < len(c.RBAC) && c.RBAC[j] != nil {
 						c.RBAC[j].Line = item.Line
+					}
+				case "network":
+					if j < len(c.Network) && c.Network[j] != nil {
+						c.Network[j].Line = item.Line
 					}
 				}
 			}
@@ -111,8 +149,19 @@ func Parse(file string, data []byte) (*Contract, error) {
 	if c.Name == "" {
 		c.Name = file
 	}
-	if len(c.RBAC) == 0 {
-		return nil, fmt.Errorf("%s: no assertions (want an rbac: list)", file)
+	if len(c.RBAC) == 0 && len(c.Network) == 0 {
+		return nil, fmt.Errorf("%s: no assertions (want an rbac: or a network: list)", file)
+	}
+	for i, n := range c.Network {
+		if n == nil {
+			return nil, fmt.Errorf("%s: network[%d] is empty", file, i)
+		}
+		switch {
+		case n.From == "" || n.To == "":
+			return nil, fmt.Errorf("%s:%d: network[%d]: want from and to", file, n.Line, i)
+		case n.Expect != "allow" && n.Expect != "deny":
+			return nil, fmt.Errorf("%s:%d: network[%d]: expect must be allow or deny, not %q", file, n.Line, i, n.Expect)
+		}
 	}
 	for i, a := range c.RBAC {
 		if a == nil {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/netip"
 	"sort"
+	"strings"
 
 	"github.com/rampart-k8s/rampart/pkg/inventory"
 	corev1 "k8s.io/api/core/v1"
@@ -159,3 +160,38 @@ func hasController(o *inventory.Object) bool {
 
 // labelsOf is a labels.Labels view of a map.
 func labelsOf(m map[string]string) labels.Set { return labels.Set(m) }
+
+// Select reads a selector of endpoints: NAMESPACE/NAME, NAMESPACE/NAME[Kind],
+// NAMESPACE/* (every workload of the namespace), LABEL=VALUE (every
+// workload whose pods carry it), or an IP address.
+func (m *Model) Select(sel string) ([]Endpoint, error) {
+	if a, err := netip.ParseAddr(sel); err == nil {
+		return []Endpoint{{Addr: a}}, nil
+	}
+	var out []Endpoint
+	for _, w := range m.Workloads {
+		if w.Selected(sel) {
+			out = append(out, Endpoint{Workload: w})
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s selects no workload of the input (want NAMESPACE/NAME, NAMESPACE/NAME[Kind], NAMESPACE/*, LABEL=VALUE or an IP address)", sel)
+	}
+	return out, nil
+}
+
+// Selected reports whether a selector (see Model.Select) takes in the
+// workload; "" takes in every one.
+func (w *Workload) Selected(sel string) bool {
+	switch {
+	case sel == "":
+		return true
+	case strings.Contains(sel, "="):
+		k, v, _ := strings.Cut(sel, "=")
+		return w.Labels[k] == v
+	case strings.HasSuffix(sel, "/*"):
+		return w.Namespace == strings.TrimSuffix(sel, "/*")
+	}
+	ref, kind, _ := strings.Cut(strings.TrimSuffix(sel, "]"), "[")
+	return w.Namespace+"/"+w.Name == ref && (kind == "" || strings.EqualFold(kind, w.Kind))
+}

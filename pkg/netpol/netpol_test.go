@@ -127,3 +127,21 @@ func TestConnSet(t *testing.T) {
 		t.Error("all / none")
 	}
 }
+
+func TestExternalRanges(t *testing.T) {
+	m := model(t, `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: p, namespace: a}
+spec:
+  podSelector: {}
+  egress: [{to: [{ipBlock: {cidr: 10.0.0.0/8, except: [10.1.0.0/16]}}]}]
+`, Options{})
+	var got []string
+	for _, r := range m.ExternalRanges() {
+		got = append(got, r.String())
+	}
+	want := "0.0.0.0-9.255.255.255 10.0.0.0/16 10.1.0.0/16 10.2.0.0-10.255.255.255 11.0.0.0-255.255.255.255 ::/0"
+	if strings.Join(got, " ") != want {
+		t.Errorf("ranges\n got %s\nwant %s", strings.Join(got, " "), want)
+	}
+}
