@@ -304,3 +304,62 @@ func (m *Model) Matrix(workers int) *Matrix {
 	}
 	return out
 }
+
+// Isolated reports whether some policy selects the workload for a
+// direction.
+func (m *Model) Isolated(w *Workload, d Direction) bool { return len(w.class.selecting[d]) > 0 }
+
+// IsolatesAll reports whether a policy of the namespace selects all its
+// pods (an empty podSelector) for a direction: a default-deny, or a
+// default that allows only what its rules say.
+func (m *Model) IsolatesAll(namespace string, d Direction) bool {
+	for _, p := range m.byNS[namespace] {
+		if p.Types[d] && p.selector.Empty() {
+			return true
+		}
+	}
+	return false
+}
+
+// HasWorkloads reports whether the input has workloads in a namespace.
+func (m *Model) HasWorkloads(namespace string) bool {
+	for _, w := range m.Workloads {
+		if w.Namespace == namespace {
+			return true
+		}
+	}
+	return false
+}
+
+// SelectedBy lists the workloads a policy selects.
+func (m *Model) SelectedBy(p *Policy) []*Workload {
+	var out []*Workload
+	for _, w := range m.Workloads {
+		if w.Namespace == p.Namespace && !w.HostNetwork && p.selector.Matches(labelsOf(w.Labels)) {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// PeerSelectsAny reports whether a selector peer of policy p takes in some
+// workload of the input; judged is false when the input cannot tell (the
+// namespaces it could select have no workloads in the input).
+func (m *Model) PeerSelectsAny(p *Policy, pe *Peer) (judged, any bool) {
+	for _, c := range m.classes {
+		if pe.Namespaces == nil && c.rep.Namespace != p.Namespace {
+			continue
+		}
+		if pe.Namespaces != nil && !pe.Namespaces.Matches(labelsOf(c.ns.Labels)) {
+			continue
+		}
+		judged = true
+		if m.peerMatches(p, pe, c, netip.Addr{}) {
+			return true, true
+		}
+	}
+	if pe.Namespaces == nil {
+		return m.HasWorkloads(p.Namespace), false
+	}
+	return judged, false
+}

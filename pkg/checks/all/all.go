@@ -9,6 +9,7 @@ import (
 	"github.com/rampart-k8s/rampart/pkg/checks/exposure"
 	"github.com/rampart-k8s/rampart/pkg/checks/image"
 	"github.com/rampart-k8s/rampart/pkg/checks/namespace"
+	"github.com/rampart-k8s/rampart/pkg/checks/netpolcheck"
 	"github.com/rampart-k8s/rampart/pkg/checks/pss"
 	"github.com/rampart-k8s/rampart/pkg/checks/rbaccheck"
 	"github.com/rampart-k8s/rampart/pkg/checks/schemacheck"
@@ -30,6 +31,7 @@ func Registry() *check.Registry {
 	cs = append(cs, secret.Checks()...)
 	cs = append(cs, clusterprobe.Checks()...)
 	cs = append(cs, rbaccheck.Checks()...)
+	cs = append(cs, netpolcheck.Checks()...)
 	r, err := check.NewRegistry(cs...)
 	if err != nil {
 		panic(err)

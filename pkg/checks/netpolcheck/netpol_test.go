@@ -1,0 +1,63 @@
+package netpolcheck_test
+
+import (
+	"testing"
+
+	"github.com/rampart-k8s/rampart/pkg/check/checktest"
+)
+
+const app = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: a}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: c, image: x}]}
+---
+`
+
+func policy(spec string) string {
+	return "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: a}\nspec:\n" + spec + "\n---\n"
+}
+
+func TestChecks(t *testing.T) {
+	denyAll := policy("  podSelector: {}\n  policyTypes: [Ingress, Egress]")
+	cases := []struct {
+		name, docs, check string
+		want              int
+	}{
+		{"no policies", app, "netpol/no-default-deny", 2},
+		{"default deny both ways", app + denyAll, "netpol/no-default-deny", 0},
+		{"ingress only", app + policy("  podSelector: {}"), "netpol/no-default-deny", 1},
+		{"not isolated", app, "netpol/workload-not-isolated", 1},
+		{"isolated by default deny", app + denyAll, "netpol/workload-not-isolated", 0},
+		{"rule with no peers", app + policy("  podSelector: {}\n  ingress: [{ports: [{port: 80}]}]"), "netpol/allow-all-ingress", 1},
+		{"every namespace", app + policy("  podSelector: {}\n  ingress: [{from: [{namespaceSelector: {}}]}]"), "netpol/allow-all-ingress", 1},
+		{"every namespace, some pods", app + policy("  podSelector: {}\n  ingress: [{from: [{namespaceSelector: {}, podSelector: {matchLabels: {app: x}}}]}]"), "netpol/allow-all-ingress", 0},
+		{"egress to 0.0.0.0/0", app + policy("  podSelector: {}\n  policyTypes: [Egress]\n  egress: [{to: [{ipBlock: {cidr: 0.0.0.0/0}}]}]"), "netpol/allow-all-egress", 1},
+		{"egress open, but not an egress policy", app + policy("  podSelector: {}\n  policyTypes: [Ingress]\n  egress: [{}]"), "netpol/allow-all-egress", 0},
+		{"internet", app + policy("  podSelector: {}\n  policyTypes: [Egress]\n  egress: [{to: [{ipBlock: {cidr: 8.8.8.0/24}}]}]"), "netpol/egress-to-internet", 1},
+		{"private only", app + policy("  podSelector: {}\n  policyTypes: [Egress]\n  egress: [{to: [{ipBlock: {cidr: 10.20.0.0/16}}]}]"), "netpol/egress-to-internet", 0},
+		{"metadata through 0.0.0.0/0", app + policy("  podSelector: {}\n  policyTypes: [Egress]\n  egress: [{to: [{ipBlock: {cidr: 0.0.0.0/0, except: [10.0.0.0/8]}}]}]"), "netpol/cloud-metadata-reachable", 1},
+		{"metadata excepted", app + policy("  podSelector: {}\n  policyTypes: [Egress]\n  egress: [{to: [{ipBlock: {cidr: 0.0.0.0/0, except: [169.254.169.254/32]}}]}]"), "netpol/cloud-metadata-reachable", 0},
+		{"no egress policy is no-default-deny's", app, "netpol/cloud-metadata-reachable", 0},
+		{"all ports", app + policy("  podSelector: {}\n  ingress: [{from: [{podSelector: {matchLabels: {app: db}}}]}]"), "netpol/all-ports", 1},
+		{"ports given", app + policy("  podSelector: {}\n  ingress: [{from: [{podSelector: {}}], ports: [{port: 80}]}]"), "netpol/all-ports", 0},
+		{"selects nothing", app + policy("  podSelector: {matchLabels: {app: wbe}}"), "netpol/selects-nothing", 1},
+		{"peer selects nothing", app + policy("  podSelector: {matchLabels: {app: web}}\n  ingress: [{from: [{podSelector: {matchLabels: {app: fronted}}}]}]"), "netpol/selects-nothing", 1},
+		{"no workloads to judge by", policy("  podSelector: {matchLabels: {app: wbe}}"), "netpol/selects-nothing", 0},
+		{"selects its workload", app + policy("  podSelector: {matchLabels: {app: web}}\n  ingress: [{from: [{podSelector: {matchLabels: {app: web}}}]}]"), "netpol/selects-nothing", 0},
+	}
+	for _, c := range cases {
+		got := checktest.Find(checktest.Scan(t, c.docs, nil), c.check)
+		if len(got) != c.want {
+			t.Errorf("%s: %s gave %d findings, want %d: %+v", c.name, c.check, len(got), c.want, got)
+		}
+		for _, f := range got {
+			if f.Location.Line == 0 || f.Message == "" {
+				t.Errorf("%s: finding without a line: %+v", c.name, f)
+			}
+		}
+	}
+}
