@@ -331,11 +331,12 @@ func (m *Model) HasWorkloads(namespace string) bool {
 	return false
 }
 
-// SelectedBy lists the workloads a policy selects.
+// SelectedBy lists the workloads a policy's podSelector picks (host-network
+// ones included, which the policy then does not govern).
 func (m *Model) SelectedBy(p *Policy) []*Workload {
 	var out []*Workload
 	for _, w := range m.Workloads {
-		if w.Namespace == p.Namespace && !w.HostNetwork && p.selector.Matches(labelsOf(w.Labels)) {
+		if w.Namespace == p.Namespace && p.selector.Matches(labelsOf(w.Labels)) {
 			out = append(out, w)
 		}
 	}
@@ -354,7 +355,9 @@ func (m *Model) PeerSelectsAny(p *Policy, pe *Peer) (judged, any bool) {
 			continue
 		}
 		judged = true
-		if m.peerMatches(p, pe, c, netip.Addr{}) {
+		// By labels alone: a host-network workload the labels pick is what
+		// the author meant, even though policies do not govern it.
+		if pe.Pods == nil || pe.Pods.Matches(labelsOf(c.rep.Labels)) {
 			return true, true
 		}
 	}
