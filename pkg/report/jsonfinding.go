@@ -21,13 +21,57 @@ type findingEncoder struct {
 	compact bytes.Buffer
 	enc     *json.Encoder
 	keys    []string
+	// checks holds, per check ID, the encoded members that every finding of
+	// a check shares (title, remediation, controls): most of a finding's
+	// text.
+	checks map[string]*checkMembers
+}
+
+// checkMembers are a check's shared members, as strings and as written.
+type checkMembers struct {
+	title, remediation string
+	controls           []string
+	// head is from "checkID" to the title's value; tail is the remediation
+	// and controls members, each after its leading comma.
+	head, tail []byte
 }
 
 func newFindingEncoder() *findingEncoder {
-	e := &findingEncoder{}
+	e := &findingEncoder{checks: map[string]*checkMembers{}}
 	e.enc = json.NewEncoder(&e.compact)
 	e.enc.SetEscapeHTML(false)
 	return e
+}
+
+// members returns the encoded shared members of f's check, encoding them
+// when f's differ from those seen last for its check ID.
+func (e *findingEncoder) members(f *finding.Finding) *checkMembers {
+	m := e.checks[f.CheckID]
+	if m != nil && m.title == f.Title && m.remediation == f.Remediation && slices.Equal(m.controls, f.Controls) {
+		return m
+	}
+	m = &checkMembers{title: f.Title, remediation: f.Remediation, controls: slices.Clone(f.Controls)}
+	m.head = append(m.head, findingMember+`"checkID": `...)
+	m.head = appendString(m.head, f.CheckID)
+	m.head = append(m.head, ","+findingMember+`"title": `...)
+	m.head = appendString(m.head, f.Title)
+	if f.Remediation != "" {
+		m.tail = append(m.tail, ","+findingMember+`"remediation": `...)
+		m.tail = appendString(m.tail, f.Remediation)
+	}
+	if len(f.Controls) > 0 {
+		m.tail = append(m.tail, ","+findingMember+`"controls": [`...)
+		for i, c := range f.Controls {
+			if i > 0 {
+				m.tail = append(m.tail, ',')
+			}
+			m.tail = append(m.tail, nestedMember...)
+			m.tail = appendString(m.tail, c)
+		}
+		m.tail = append(m.tail, nestedArray...)
+	}
+	e.checks[f.CheckID] = m
+	return m
 }
 
 // Indentation of the members of a finding and of the objects inside it.
@@ -41,11 +85,9 @@ const (
 
 // append appends f: "{", its members, and "}" at the findings' indentation.
 func (e *findingEncoder) append(b []byte, f *finding.Finding) ([]byte, error) {
+	m := e.members(f)
 	b = append(b, '{')
-	b = append(b, findingMember+`"checkID": `...)
-	b = appendString(b, f.CheckID)
-	b = append(b, ","+findingMember+`"title": `...)
-	b = appendString(b, f.Title)
+	b = append(b, m.head...)
 	b = append(b, ","+findingMember+`"severity": `...)
 	b = appendString(b, f.Severity.String()) // as Severity.MarshalJSON
 	b = append(b, ","+findingMember+`"category": `...)
@@ -83,21 +125,7 @@ func (e *findingEncoder) append(b []byte, f *finding.Finding) ([]byte, error) {
 
 	b = append(b, ","+findingMember+`"message": `...)
 	b = appendString(b, f.Message)
-	if f.Remediation != "" {
-		b = append(b, ","+findingMember+`"remediation": `...)
-		b = appendString(b, f.Remediation)
-	}
-	if len(f.Controls) > 0 {
-		b = append(b, ","+findingMember+`"controls": [`...)
-		for i, c := range f.Controls {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = append(b, nestedMember...)
-			b = appendString(b, c)
-		}
-		b = append(b, nestedArray...)
-	}
+	b = append(b, m.tail...)
 	if len(f.Evidence) > 0 {
 		b = append(b, ","+findingMember+`"evidence": {`...)
 		e.keys = e.keys[:0]
