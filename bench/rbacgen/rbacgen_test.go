@@ -44,3 +44,56 @@ func TestGenerateSizes(t *testing.T) {
 		t.Errorf("counts %v", e.Counts)
 	}
 }
+
+// TestWorstIsShortestWhateverTheOrder: Graph.Worst's memoised search gives
+// every subject the shortest path to cluster-admin (the one a plain
+// breadth-first Reach finds), whichever order the subjects are analysed.
+func TestWorstIsShortestWhateverTheOrder(t *testing.T) {
+	// The benchmark's estate: its ServiceAccounts bound to admin-like roles
+	// give many subjects a path.
+	m := rbac.NewModel(inventory.New(Generate(20261123, Large).Objects), rbac.ModelOptions{})
+	subjects := m.Subjects()
+	shortest := map[string]int{}
+	plain := rbac.NewGraph(m.Policy, m.State)
+	for _, s := range subjects {
+		who, _ := rbac.ParseSubject(s)
+		r := plain.Reach(plain.IdentityNode(s, who))
+		for _, n := range r.Reached() {
+			if p := r.Path(n); n.Kind == rbac.ClusterAdmin && (len(p) > 1 || (p[0].Primitive != "system:masters" && p[0].Primitive != "all rights")) {
+				shortest[s] = len(p) // subjects that hold every right already have no path to it
+			}
+		}
+	}
+	if len(shortest) < 100 {
+		t.Fatalf("only %d subjects reach cluster-admin: the test proves little", len(shortest))
+	}
+	for _, reverse := range []bool{false, true} {
+		g := rbac.NewGraph(m.Policy, m.State)
+		for i := range subjects {
+			s := subjects[i]
+			if reverse {
+				s = subjects[len(subjects)-1-i]
+			}
+			who, _ := rbac.ParseSubject(s)
+			worst, path := g.Worst(g.IdentityNode(s, who))
+			want, reaches := shortest[s]
+			if !reaches && plain.Reach(plain.IdentityNode(s, who)).Find(rbac.ClusterAdmin) != nil {
+				continue // an admin already
+			}
+			switch {
+			case reaches && (worst == nil || worst.Kind != rbac.ClusterAdmin):
+				t.Errorf("%s (reverse %v): reaches cluster-admin in %d steps, Worst says %v", s, reverse, want, worst)
+			case reaches && len(path) != want:
+				t.Errorf("%s (reverse %v): Worst's path has %d steps, the shortest %d", s, reverse, len(path), want)
+			case !reaches && worst != nil && worst.Kind == rbac.ClusterAdmin:
+				t.Errorf("%s (reverse %v): Worst reaches cluster-admin, Reach does not", s, reverse)
+			}
+			for j := 1; j < len(path); j++ {
+				if path[j].From != path[j-1].To {
+					t.Fatalf("%s: broken path at step %d", s, j)
+				}
+			}
+		}
+	}
+	t.Logf("%d of %d subjects reach cluster-admin; Worst agrees in both orders", len(shortest), len(subjects))
+}

@@ -3,11 +3,12 @@ package rbac
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/rampart-k8s/rampart/pkg/rbac/builtin"
 	rbacv1 "k8s.io/api/rbac/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/component-helpers/auth/rbac/validation"
 	"sigs.k8s.io/yaml"
 )
 
@@ -140,24 +141,29 @@ func defaultIndex() {
 }
 
 // UnchangedDefaultRole reports whether a role is one Kubernetes creates,
-// as Kubernetes creates it: added from the defaults, or in the input with
-// the default's rules (an aggregated role's rules are the aggregation's
-// business and not compared). A role labelled as a default that this
-// Kubernetes version does not have (an older or newer cluster's) is taken
-// as unchanged: there is nothing to compare it with.
+// with no more than Kubernetes gives it: added from the defaults, or in
+// the input with rules the embedded default covers. (The API server adds
+// missing rules to its default roles at every start but keeps extra ones,
+// so extra rules are the change that matters; an older Kubernetes' smaller
+// default is covered too.) An aggregated role's rules are the
+// aggregation's business and not compared; a role labelled as a default
+// that this Kubernetes version does not have is taken as unchanged: there
+// is nothing to compare it with.
 func UnchangedDefaultRole(r *Role) bool {
 	if r.Object == nil {
 		return true
 	}
 	defaultIndex()
 	var want []rbacv1.PolicyRule
-	var aggregated bool
 	if r.Kind == "ClusterRole" {
 		cr, ok := defaultRoles[r.Name]
 		if !ok {
 			return IsDefault(r.Labels)
 		}
-		want, aggregated = cr.Rules, cr.AggregationRule != nil
+		if cr.AggregationRule != nil {
+			return true
+		}
+		want = cr.Rules
 	} else {
 		role, ok := defaultNSRoles[r.Namespace+"/"+r.Name]
 		if !ok {
@@ -165,11 +171,12 @@ func UnchangedDefaultRole(r *Role) bool {
 		}
 		want = role.Rules
 	}
-	return aggregated || equality.Semantic.DeepEqual(want, r.Rules)
+	covered, _ := validation.Covers(want, r.Rules)
+	return covered
 }
 
-// UnchangedDefaultBinding is UnchangedDefaultRole for bindings: same role,
-// same subjects.
+// UnchangedDefaultBinding is UnchangedDefaultRole for bindings: the same
+// role, and no subject the default does not have.
 func UnchangedDefaultBinding(b *Binding) bool {
 	if b.Object == nil {
 		return true
@@ -190,5 +197,17 @@ func UnchangedDefaultBinding(b *Binding) bool {
 		}
 		ref, subjects = d.RoleRef, d.Subjects
 	}
-	return ref.Kind == b.RoleRef.Kind && ref.Name == b.RoleRef.Name && equality.Semantic.DeepEqual(subjects, b.Subjects)
+	if ref.Kind != b.RoleRef.Kind || ref.Name != b.RoleRef.Name {
+		return false
+	}
+	// Extra subjects are the change that matters (the API server adds
+	// missing ones back at start and keeps the others).
+	for _, s := range b.Subjects {
+		if !slices.ContainsFunc(subjects, func(d rbacv1.Subject) bool {
+			return d.Kind == s.Kind && d.Name == s.Name && d.Namespace == s.Namespace
+		}) {
+			return false
+		}
+	}
+	return true
 }

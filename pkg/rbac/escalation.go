@@ -107,8 +107,9 @@ type Graph struct {
 	everything *Role
 	// nsWithBindings are the namespaces that hold RoleBindings, sorted.
 	nsWithBindings []string
-	// users named by some binding (impersonation targets).
-	users []string
+	// users and groups named by some binding (impersonation and
+	// certificate targets).
+	users, groups []string
 }
 
 // noBindings is a namespace name no object can have; asking in it gives
@@ -124,18 +125,18 @@ func NewGraph(p *Policy, st State) *Graph {
 		g.nsWithBindings = append(g.nsWithBindings, ns)
 	}
 	sort.Strings(g.nsWithBindings)
-	users := map[string]bool{}
+	users, groups := map[string]bool{}, map[string]bool{}
 	for _, b := range p.Bindings() {
 		for _, s := range b.Subjects {
-			if s.Kind == rbacv1.UserKind {
+			switch s.Kind {
+			case rbacv1.UserKind:
 				users[s.Name] = true
+			case rbacv1.GroupKind:
+				groups[s.Name] = true
 			}
 		}
 	}
-	for u := range users {
-		g.users = append(g.users, u)
-	}
-	sort.Strings(g.users)
+	g.users, g.groups = sortedKeys(users), sortedKeys(groups)
 	return g
 }
 
@@ -174,7 +175,11 @@ func (g *Graph) user(name string) *Node {
 }
 
 func (g *Graph) group(name string) *Node {
-	return g.identity("group:"+name, Principal{Groups: []string{name, user.AllAuthenticated}})
+	groups := []string{name}
+	if name != user.AllUnauthenticated && name != user.AllAuthenticated {
+		groups = append(groups, user.AllAuthenticated)
+	}
+	return g.identity("group:"+name, Principal{Groups: groups})
 }
 
 func (g *Graph) special(kind NodeKind, ns string) *Node {
@@ -424,10 +429,15 @@ func (g *Graph) namespaced(n *Node, ns string) []Edge {
 		}
 	}
 	// P16: relabel the namespace to privileged, then run a privileged pod.
-	if canRun && !every && !g.privileged(ns) {
+	if canRun && !g.privileged(ns) {
 		for _, v := range []string{"patch", "update"} {
-			if ok, ev := g.Allows(n, Action{Verb: v, Resource: "namespaces", Name: ns, Namespace: ns}); ok {
-				add(g.special(NodeRoot, ""), v+" namespaces", v+" namespace "+ns+" to pod-security.kubernetes.io/enforce=privileged, then run a privileged pod", ev...)
+			a := Action{Verb: v, Resource: "namespaces", Name: ns, Namespace: ns}
+			which := "namespace " + ns
+			if every { // any namespace, by a ClusterRoleBinding without resourceNames
+				a, which = Action{Verb: v, Resource: "namespaces"}, "a namespace"
+			}
+			if ok, ev := g.Allows(n, a); ok {
+				add(g.special(NodeRoot, ""), v+" namespaces", v+" "+which+" to pod-security.kubernetes.io/enforce=privileged, then run a privileged pod", ev...)
 				break
 			}
 		}
@@ -452,7 +462,15 @@ func (g *Graph) namespaced(n *Node, ns string) []Edge {
 	}
 	// P13: a Secret of type service-account-token gets a token minted.
 	if ok, ev := in("create", "", "secrets", "", ""); ok {
-		add(g.special(RunAs, target), "create secrets", "create a Secret of type kubernetes.io/service-account-token"+scopeText+": the token controller fills it with a token of the ServiceAccount it names", ev...)
+		// Reading the token back needs get, list or watch (a get may name
+		// the Secret just created).
+		for _, v := range []string{"get", "list", "watch"} {
+			if ok, rev := in(v, "", "secrets", "", ""); ok {
+				add(g.special(RunAs, target), "create secrets", "create a Secret of type kubernetes.io/service-account-token"+scopeText+
+					" and "+v+" it: the token controller fills it with a token of the ServiceAccount it names", append(append([]Grant{}, ev...), rev...)...)
+				break
+			}
+		}
 	}
 	// P11, P12, impersonation of ServiceAccounts: one ServiceAccount at a
 	// time, as resourceNames allow.
@@ -678,15 +696,9 @@ func (g *Graph) clusterWide(n *Node, done []Edge) []Edge {
 			}
 		}
 	}
-	// P4: impersonation of users and groups.
-	if ok, ev := allows(Action{Verb: "impersonate", Resource: "groups", Name: user.SystemPrivilegedGroup}); ok {
-		add(admin, "impersonate groups", "impersonate the group system:masters, which bypasses authorization", ev...)
-	} else {
-		_, _, names := g.named(n, Action{Verb: "impersonate", Resource: "groups"})
-		for _, grp := range sortedKeys(names) {
-			add(g.group(grp), "impersonate groups", "impersonate the group "+grp, names[grp]...)
-		}
-	}
+	// P4: impersonation. The API server takes impersonated groups only
+	// together with an impersonated user (or ServiceAccount), so groups
+	// count only when the node may impersonate someone.
 	all, allEv, names := g.named(n, Action{Verb: "impersonate", Resource: "users"})
 	if all {
 		for _, u := range g.users {
@@ -697,28 +709,22 @@ func (g *Graph) clusterWide(n *Node, done []Edge) []Edge {
 			add(g.user(u), "impersonate users", "impersonate the user "+u, names[u]...)
 		}
 	}
-	// P14: a client certificate from the kube-apiserver-client signer may
-	// name any user and group, system:masters included.
-	if ok, cev := allows(Action{Verb: "create", APIGroup: "certificates.k8s.io", Resource: "certificatesigningrequests"}); ok {
-		if ok, aev := allows(Action{Verb: "update", APIGroup: "certificates.k8s.io", Resource: "certificatesigningrequests", Subresource: "approval"}); ok {
-			for _, signer := range []struct {
-				name string
-				to   *Node
-				what string
-			}{
-				{"kubernetes.io/kube-apiserver-client", admin, "a client certificate in group system:masters"},
-				{"kubernetes.io/kube-apiserver-client-kubelet", g.identity("node:*", Principal{User: "system:node:*", Groups: []string{user.NodesGroup, user.AllAuthenticated}}), "a kubelet client certificate (a node's identity)"},
-			} {
-				for _, name := range []string{signer.name, "kubernetes.io/*"} {
-					if ok, sev := allows(Action{Verb: "approve", APIGroup: "certificates.k8s.io", Resource: "signers", Name: name}); ok {
-						add(signer.to, "approve certificatesigningrequests", "create and approve a CertificateSigningRequest for "+signer.name+": "+signer.what,
-							append(append(append([]Grant{}, cev...), aev...), sev...)...)
-						break
-					}
-				}
+	if as, asEv := g.impersonatesSomeone(n, all, allEv, names); as != "" {
+		if ok, ev := allows(Action{Verb: "impersonate", Resource: "groups", Name: user.SystemPrivilegedGroup}); ok {
+			add(admin, "impersonate groups", "impersonate "+as+" in the group system:masters, which bypasses authorization", append(append([]Grant{}, asEv...), ev...)...)
+		} else {
+			_, _, gnames := g.named(n, Action{Verb: "impersonate", Resource: "groups"})
+			for _, grp := range sortedKeys(gnames) {
+				add(g.group(grp), "impersonate groups", "impersonate "+as+" in the group "+grp, append(append([]Grant{}, asEv...), gnames[grp]...)...)
 			}
 		}
 	}
+	// P14: an approved CertificateSigningRequest. The kube-apiserver-client
+	// signer issues a client certificate for any user and groups but
+	// system:masters (the CertificateSubjectRestriction admission plugin,
+	// on by default, refuses that group); the kubelet signer issues a
+	// node's identity. Reading the certificate needs get on the request.
+	out = append(out, g.certificates(n)...)
 	// P15: a mutating webhook sees and rewrites every pod.
 	for _, v := range []string{"create", "update", "patch"} {
 		if ok, ev := allows(Action{Verb: v, APIGroup: "admissionregistration.k8s.io", Resource: "mutatingwebhookconfigurations"}); ok {
@@ -736,8 +742,18 @@ func (g *Graph) clusterWide(n *Node, done []Edge) []Edge {
 	// P17: a hostPath PersistentVolume mounted by a pod of one's own.
 	if ok, ev := allows(Action{Verb: "create", Resource: "persistentvolumes"}); ok {
 		for _, e := range done {
-			if e.To.Kind == RunAs {
-				add(g.special(NodeRoot, ""), "create persistentvolumes", "create a hostPath PersistentVolume and mount it in a pod: the host's filesystem", append(ev, e.Evidence...)...)
+			if e.To.Kind != RunAs {
+				continue
+			}
+			// A pod mounts a PersistentVolume through a claim of its own
+			// namespace.
+			ns := e.To.Namespace
+			if ns == "" {
+				ns = noBindings
+			}
+			if ok, cev := g.Allows(n, Action{Verb: "create", Resource: "persistentvolumeclaims", Namespace: ns}); ok {
+				add(g.special(NodeRoot, ""), "create persistentvolumes", "create a hostPath PersistentVolume, claim it and mount it in a pod: the host's filesystem",
+					append(append(append([]Grant{}, ev...), cev...), e.Evidence...)...)
 				break
 			}
 		}
@@ -768,6 +784,87 @@ func sortedKeys[V any](m map[string]V) []string {
 		out = append(out, k)
 	}
 	sort.Strings(out)
+	return out
+}
+
+// impersonatesSomeone says whom the node may impersonate as the user of a
+// request ("" when nobody): a user, or a ServiceAccount by its user name.
+func (g *Graph) impersonatesSomeone(n *Node, allUsers bool, allEv []Grant, users map[string][]Grant) (string, []Grant) {
+	switch {
+	case allUsers:
+		return "any user", allEv
+	case len(users) > 0:
+		name := sortedKeys(users)[0]
+		return "the user " + name, users[name]
+	}
+	for _, ns := range g.scopes(n) {
+		all, ev, sas := g.named(n, Action{Verb: "impersonate", Resource: "serviceaccounts", Namespace: ns})
+		where := "namespace " + ns
+		if ns == noBindings {
+			where = "any namespace"
+		}
+		if all {
+			return "a ServiceAccount of " + where, ev
+		}
+		if len(sas) > 0 {
+			name := sortedKeys(sas)[0]
+			return "the ServiceAccount " + name + " of " + where, sas[name]
+		}
+	}
+	return "", nil
+}
+
+// certificates are the identities an approved CSR yields.
+func (g *Graph) certificates(n *Node) []Edge {
+	const csr = "certificatesigningrequests"
+	allows := func(a Action) (bool, []Grant) { return g.Allows(n, a) }
+	ok, cev := allows(Action{Verb: "create", APIGroup: "certificates.k8s.io", Resource: csr})
+	if !ok {
+		return nil
+	}
+	var aev []Grant
+	for _, v := range []string{"update", "patch"} {
+		if ok, ev := allows(Action{Verb: v, APIGroup: "certificates.k8s.io", Resource: csr, Subresource: "approval"}); ok {
+			aev = ev
+			break
+		}
+	}
+	var gev []Grant
+	for _, v := range []string{"get", "list", "watch"} {
+		if ok, ev := allows(Action{Verb: v, APIGroup: "certificates.k8s.io", Resource: csr}); ok {
+			gev = ev
+			break
+		}
+	}
+	if aev == nil || gev == nil {
+		return nil
+	}
+	signer := func(name string) []Grant {
+		for _, x := range []string{name, "kubernetes.io/*"} {
+			if ok, ev := allows(Action{Verb: "approve", APIGroup: "certificates.k8s.io", Resource: "signers", Name: x}); ok {
+				return ev
+			}
+		}
+		return nil
+	}
+	var out []Edge
+	ev := func(sev []Grant) []Grant { return append(append(append(append([]Grant{}, cev...), aev...), gev...), sev...) }
+	if sev := signer("kubernetes.io/kube-apiserver-client"); sev != nil {
+		how := "create, approve and read a CertificateSigningRequest for kubernetes.io/kube-apiserver-client: a client certificate for "
+		for _, u := range g.users {
+			out = append(out, Edge{From: n, To: g.user(u), Primitive: "approve certificatesigningrequests", How: how + "the user " + u, Evidence: ev(sev)})
+		}
+		for _, grp := range g.groups {
+			if grp != user.SystemPrivilegedGroup {
+				out = append(out, Edge{From: n, To: g.group(grp), Primitive: "approve certificatesigningrequests", How: how + "a member of " + grp, Evidence: ev(sev)})
+			}
+		}
+	}
+	if sev := signer("kubernetes.io/kube-apiserver-client-kubelet"); sev != nil {
+		out = append(out, Edge{From: n, To: g.identity("node:*", Principal{User: "system:node:*", Groups: []string{user.NodesGroup, user.AllAuthenticated}}),
+			Primitive: "approve certificatesigningrequests",
+			How:       "create, approve and read a CertificateSigningRequest for kubernetes.io/kube-apiserver-client-kubelet: a node's identity", Evidence: ev(sev)})
+	}
 	return out
 }
 
@@ -981,13 +1078,23 @@ func (g *Graph) Worst(start *Node) (*Node, []Edge) {
 	sc.visit(start, Edge{}, -1)
 	var root, firstIdentity int32 = -1, -1
 	var order []int32
+	// The shortest way to cluster-admin found so far: to position best,
+	// then bestTail (a path known from that node on).
+	bestLen, best := -1, int32(-1)
+	var bestTail []Edge
 	for head := 0; head < len(sc.nodes); head++ {
 		cur := int32(head) // #nosec G115 -- bounded by the node count
+		d := int(sc.depth[cur])
+		if bestLen >= 0 && d >= bestLen {
+			break // every path from here on is longer
+		}
 		n := sc.nodes[cur]
 		if tail := n.toAdmin.Load(); tail != nil && n != start {
-			path := append(sc.path(cur), *tail...)
-			g.remember(start, path)
-			return path[len(path)-1].To, path
+			// Known to lead to cluster-admin, by a shortest path from it.
+			if l := d + len(*tail); bestLen < 0 || l < bestLen {
+				bestLen, best, bestTail = l, cur, *tail
+			}
+			continue
 		}
 		for _, e := range g.Edges(n) {
 			if !sc.visit(e.To, e, cur) {
@@ -996,9 +1103,9 @@ func (g *Graph) Worst(start *Node) (*Node, []Edge) {
 			i := int32(len(sc.nodes) - 1) // #nosec G115 -- bounded by the node count
 			switch e.To.Kind {
 			case ClusterAdmin:
-				path := sc.path(i)
-				g.remember(start, path)
-				return e.To, path
+				if bestLen < 0 || d+1 < bestLen {
+					bestLen, best, bestTail = d+1, i, nil
+				}
 			case NodeRoot:
 				if root < 0 {
 					root = i
@@ -1007,6 +1114,11 @@ func (g *Graph) Worst(start *Node) (*Node, []Edge) {
 				order = append(order, i)
 			}
 		}
+	}
+	if bestLen >= 0 {
+		path := append(sc.path(best), bestTail...)
+		g.remember(start, path)
+		return path[len(path)-1].To, path
 	}
 	if root >= 0 {
 		return sc.nodes[root], sc.path(root)
@@ -1039,13 +1151,14 @@ type bfsScratch struct {
 	epoch  uint32
 	stamp  []uint32
 	nodes  []*Node // queue positions → nodes
+	depth  []int32 // positions → distance from the start
 	parent []int32 // positions → parent position
 	via    []Edge  // positions → the edge that reached it
 }
 
 func (sc *bfsScratch) reset() {
 	sc.epoch++
-	sc.nodes, sc.parent, sc.via = sc.nodes[:0], sc.parent[:0], sc.via[:0]
+	sc.nodes, sc.depth, sc.parent, sc.via = sc.nodes[:0], sc.depth[:0], sc.parent[:0], sc.via[:0]
 }
 
 // visit enqueues a node not seen in this search.
@@ -1060,6 +1173,11 @@ func (sc *bfsScratch) visit(n *Node, via Edge, parent int32) bool {
 	}
 	sc.stamp[id] = sc.epoch
 	sc.nodes = append(sc.nodes, n)
+	d := int32(0)
+	if parent >= 0 {
+		d = sc.depth[parent] + 1
+	}
+	sc.depth = append(sc.depth, d)
 	sc.parent = append(sc.parent, parent)
 	sc.via = append(sc.via, via)
 	return true

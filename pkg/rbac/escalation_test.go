@@ -137,8 +137,10 @@ func TestEscalationPrimitives(t *testing.T) {
 			[]string{"sa:app/bot"}, nil},
 		{"get another Secret", false, "app", `[{apiGroups: [""], resources: [secrets], verbs: [get], resourceNames: [other]}]`,
 			nil, []string{"sa:app/bot"}},
-		{"create secrets mints a token", false, "app", `[{apiGroups: [""], resources: [secrets], verbs: [create]}]`,
+		{"create secrets mints a token, get reads it", false, "app", `[{apiGroups: [""], resources: [secrets], verbs: [create, get]}]`,
 			[]string{"sa:app/deployer", "cluster-admin"}, nil},
+		{"create secrets without reading them", false, "app", `[{apiGroups: [""], resources: [secrets], verbs: [create]}]`,
+			nil, []string{"sa:app/deployer"}},
 		{"exec into running pods", false, "app", `[{apiGroups: [""], resources: [pods/exec], verbs: [create]}]`,
 			[]string{"sa:app/bot"}, []string{"sa:app/deployer"}},
 		{"pods/* is not pods/exec", false, "app", `[{apiGroups: [""], resources: ["pods/*"], verbs: [create]}]`,
@@ -149,8 +151,11 @@ func TestEscalationPrimitives(t *testing.T) {
 			[]string{"sa:app/deployer", "cluster-admin"}, []string{"sa:app/bot"}},
 		{"impersonate a user", true, "", `[{apiGroups: [""], resources: [users], verbs: [impersonate], resourceNames: [alice]}]`,
 			[]string{"user:alice", "cluster-admin"}, nil},
-		{"impersonate system:masters", true, "", `[{apiGroups: [""], resources: [groups], verbs: [impersonate]}]`,
+		{"impersonate system:masters, as some user", true, "", `[{apiGroups: [""], resources: [groups], verbs: [impersonate]},
+			{apiGroups: [""], resources: [users], verbs: [impersonate], resourceNames: [nobody]}]`,
 			[]string{"cluster-admin"}, nil},
+		{"impersonate groups without a user", true, "", `[{apiGroups: [""], resources: [groups], verbs: [impersonate]}]`,
+			nil, []string{"cluster-admin"}},
 		{"bind a named ClusterRole in a namespace", false, "app", `[{apiGroups: [rbac.authorization.k8s.io], resources: [rolebindings], verbs: [create]},
 			{apiGroups: [rbac.authorization.k8s.io], resources: [clusterroles], verbs: [bind], resourceNames: [admin]}]`,
 			[]string{"ClusterRole/admin in namespace app", "sa:app/deployer"}, nil},
@@ -163,19 +168,23 @@ func TestEscalationPrimitives(t *testing.T) {
 			[]string{"ClusterRole/(any rules it writes) in namespace app", "sa:app/deployer"}, nil},
 		{"the kubelet API", true, "", `[{apiGroups: [""], resources: [nodes/proxy], verbs: [get]}]`,
 			[]string{"sa:app/bot"}, nil},
-		{"approve client certificates", true, "", `[{apiGroups: [certificates.k8s.io], resources: [certificatesigningrequests], verbs: [create]},
+		{"approve client certificates, but not read them", true, "", `[{apiGroups: [certificates.k8s.io], resources: [certificatesigningrequests], verbs: [create]},
 			{apiGroups: [certificates.k8s.io], resources: [certificatesigningrequests/approval], verbs: [update]},
 			{apiGroups: [certificates.k8s.io], resources: [signers], verbs: [approve], resourceNames: ["kubernetes.io/kube-apiserver-client"]}]`,
-			[]string{"cluster-admin"}, nil},
+			nil, []string{"user:alice", "cluster-admin"}},
+		{"approve client certificates for any user but system:masters", true, "", `[{apiGroups: [certificates.k8s.io], resources: [certificatesigningrequests], verbs: [create, get]},
+			{apiGroups: [certificates.k8s.io], resources: [certificatesigningrequests/approval], verbs: [update]},
+			{apiGroups: [certificates.k8s.io], resources: [signers], verbs: [approve], resourceNames: ["kubernetes.io/kube-apiserver-client"]}]`,
+			[]string{"user:alice", "cluster-admin"}, []string{"group:system:masters"}},
 		{"approve without a signer", true, "", `[{apiGroups: [certificates.k8s.io], resources: [certificatesigningrequests], verbs: [create]},
 			{apiGroups: [certificates.k8s.io], resources: [certificatesigningrequests/approval], verbs: [update]}]`,
 			nil, []string{"cluster-admin"}},
 		{"mutating webhooks", true, "", `[{apiGroups: [admissionregistration.k8s.io], resources: [mutatingwebhookconfigurations], verbs: [create]}]`,
 			[]string{"sa:app/deployer", "cluster-admin"}, nil},
-		{"hostPath PersistentVolume", true, "", `[{apiGroups: [""], resources: [persistentvolumes], verbs: [create]}, {apiGroups: [""], resources: [pods], verbs: [create]}]`,
-			[]string{"root on a node"}, nil},
-		{"patch node status, with root on a node", false, "ops", `[{apiGroups: [""], resources: [pods], verbs: [create]}]`,
-			[]string{"root on a node"}, []string{"sa:app/bot"}},
+		{"hostPath PersistentVolume", false, "app", `[{apiGroups: [""], resources: [persistentvolumeclaims, pods], verbs: [create]}]`,
+			nil, []string{"root on a node"}},
+		{"root on a node, without node status", false, "ops", `[{apiGroups: [""], resources: [pods], verbs: [create]}]`,
+			[]string{"root on a node"}, []string{"sa:app/bot", "the ServiceAccounts of running pods of every namespace"}},
 		{"patch node status alone", true, "", `[{apiGroups: [""], resources: [nodes/status], verbs: [patch]}]`,
 			nil, []string{"sa:app/bot", "root on a node"}},
 		{"patch node status and create privileged pods", true, "", `[{apiGroups: [""], resources: [nodes/status], verbs: [patch]}, {apiGroups: [""], resources: [pods], verbs: [create]}]`,
@@ -254,5 +263,35 @@ func TestShortestPathAndTransitiveCan(t *testing.T) {
 	}
 	if len(tr.Path[0].Evidence) == 0 || tr.Path[0].Evidence[0].Binding.Ref() != "RoleBinding/app/attacker" {
 		t.Errorf("the first step's evidence is mallory's RoleBinding: %+v", tr.Path[0].Evidence)
+	}
+}
+
+// TestHostPathPersistentVolume: creating PersistentVolumes (cluster-wide)
+// and pods with claims in a restricted namespace is root on a node; without
+// claims it is not.
+func TestHostPathPersistentVolume(t *testing.T) {
+	for _, withClaims := range []bool{true, false} {
+		nsRules := `[{apiGroups: [""], resources: [pods], verbs: [create]}]`
+		if withClaims {
+			nsRules = `[{apiGroups: [""], resources: [pods, persistentvolumeclaims], verbs: [create]}]`
+		}
+		docs := strings.NewReplacer("%NS%", "app", "%RULES%", nsRules).Replace(roleFor) + "---\n" +
+			strings.NewReplacer("%RULES%", `[{apiGroups: [""], resources: [persistentvolumes], verbs: [create]}]`).Replace(clusterRoleFor) + "---\n" + world
+		inv := objects(t, docs)
+		g := NewGraph(New(InputFrom(inv).WithDefaults(), Options{Aggregate: true}), StateFrom(inv))
+		mallory, _ := ParseSubject("user:mallory")
+		r := g.Reach(g.IdentityNode("user:mallory", mallory))
+		var root []Edge
+		for _, n := range r.Reached() {
+			if n.Kind == NodeRoot {
+				root = r.Path(n)
+			}
+		}
+		switch {
+		case withClaims && (len(root) != 1 || root[0].Primitive != "create persistentvolumes"):
+			t.Errorf("with claims: path to root %s", pathString(root))
+		case !withClaims && root != nil:
+			t.Errorf("without claims: root reached by %s", pathString(root))
+		}
 	}
 }

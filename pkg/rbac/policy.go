@@ -92,6 +92,10 @@ type Policy struct {
 
 	rules ruleIndex
 
+	// aggregatedInto maps a ClusterRole to the aggregated ClusterRoles
+	// whose selectors pick it.
+	aggregatedInto map[*Role][]*Role
+
 	// Problems found while building, sorted by Ref.
 	Problems []Problem
 }
@@ -176,12 +180,14 @@ func New(in Input, opts Options) *Policy {
 			Annotations: r.Annotations, Aggregation: r.AggregationRule, Object: in.Objects[r]}
 	}
 	for _, r := range in.Roles {
-		p.roles[r.Namespace+"/"+r.Name] = &Role{Kind: "Role", Namespace: r.Namespace, Name: r.Name, Rules: r.Rules,
+		ns := p.namespaceOf("Role", r.Namespace, r.Name)
+		p.roles[ns+"/"+r.Name] = &Role{Kind: "Role", Namespace: ns, Name: r.Name, Rules: r.Rules,
 			Labels: r.Labels, Annotations: r.Annotations, Object: in.Objects[r]}
 	}
 	if opts.Aggregate {
 		p.aggregate()
 	}
+	p.aggregatedInto = aggregationEdges(p.clusterRoles)
 
 	seen := map[string]int{}
 	var all []*Binding
@@ -198,7 +204,7 @@ func New(in Input, opts Options) *Policy {
 			Labels: b.Labels, Object: in.Objects[b]})
 	}
 	for _, b := range in.RoleBindings {
-		add(&Binding{Kind: "RoleBinding", Namespace: b.Namespace, Name: b.Name, RoleRef: b.RoleRef,
+		add(&Binding{Kind: "RoleBinding", Namespace: p.namespaceOf("RoleBinding", b.Namespace, b.Name), Name: b.Name, RoleRef: b.RoleRef,
 			Subjects: b.Subjects, Labels: b.Labels, Object: in.Objects[b]})
 	}
 	// The API server visits bindings in name order (its listers sort by
@@ -279,6 +285,62 @@ func (p *Policy) addBinding(b *Binding) {
 			p.problem(b.Ref(), fmt.Sprintf("subject kind %q never matches", s.Kind))
 		}
 	}
+}
+
+// namespaceOf places a namespaced object that names no namespace in
+// "default", where kubectl apply without -n puts it, and says so.
+func (p *Policy) namespaceOf(kind, ns, name string) string {
+	if ns != "" {
+		return ns
+	}
+	p.problem(kind+"/"+name, "has no metadata.namespace; taken to be in default, where kubectl apply without -n would put it")
+	return "default"
+}
+
+// aggregationEdges finds, for every ClusterRole, the aggregated roles
+// whose selectors pick it (whatever rules they hold now).
+func aggregationEdges(roles map[string]*Role) map[*Role][]*Role {
+	out := map[*Role][]*Role{}
+	for _, agg := range roles {
+		if agg.Aggregation == nil {
+			continue
+		}
+		for i := range agg.Aggregation.ClusterRoleSelectors {
+			sel, err := metav1.LabelSelectorAsSelector(&agg.Aggregation.ClusterRoleSelectors[i])
+			if err != nil {
+				continue
+			}
+			for _, r := range roles {
+				if r != agg && sel.Matches(labels.Set(r.Labels)) && !slices.Contains(out[r], agg) {
+					out[r] = append(out[r], agg)
+				}
+			}
+		}
+	}
+	for _, list := range out {
+		slices.SortFunc(list, func(a, b *Role) int { return strings.Compare(a.Name, b.Name) })
+	}
+	return out
+}
+
+// AggregatedInto lists the aggregated ClusterRoles that take in a role's
+// rules, directly or through others.
+func (p *Policy) AggregatedInto(r *Role) []*Role {
+	var out []*Role
+	seen := map[*Role]bool{r: true}
+	queue := []*Role{r}
+	for len(queue) > 0 {
+		x := queue[0]
+		queue = queue[1:]
+		for _, agg := range p.aggregatedInto[x] {
+			if !seen[agg] {
+				seen[agg] = true
+				out = append(out, agg)
+				queue = append(queue, agg)
+			}
+		}
+	}
+	return out
 }
 
 func (p *Policy) problem(ref, msg string) {

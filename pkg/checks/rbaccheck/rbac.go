@@ -59,7 +59,13 @@ func systemSubject(s rbacv1.Subject) bool {
 func holders(m *rbac.Model, r *rbac.Role) (string, bool) {
 	var subjects []string
 	seen := map[string]bool{}
-	for _, b := range m.Policy.BindingsOf(r) {
+	// A role aggregated into others (view, edit, admin...) is held by
+	// whoever holds those.
+	var bindings []*rbac.Binding
+	for _, x := range append([]*rbac.Role{r}, m.Policy.AggregatedInto(r)...) {
+		bindings = append(bindings, m.Policy.BindingsOf(x)...)
+	}
+	for _, b := range bindings {
 		for _, s := range b.Subjects {
 			if s.Kind == rbacv1.ServiceAccountKind && s.Namespace == "" {
 				s.Namespace = b.Namespace
@@ -107,6 +113,9 @@ type ruleCheck struct {
 	actions []rbac.Action
 	what    string
 	skipAll bool
+	// namedIsFine: a rule limited by resourceNames is what the check's
+	// remediation asks for, not a finding.
+	namedIsFine bool
 }
 
 // Meta implements check.Check.
@@ -124,8 +133,28 @@ func (c *ruleCheck) CheckInventory(ctx *check.Context, report func(check.Result)
 			}
 			var allowed []string
 			for _, a := range c.actions {
-				if rbac.RuleAllows(rule, &a) {
+				// A rule limited by resourceNames still allows what it
+				// names: ask with each name.
+				names := []string{""}
+				if len(rule.ResourceNames) > 0 {
+					if c.namedIsFine {
+						continue
+					}
+					names = rule.ResourceNames
+				}
+				var limited []string
+				for _, n := range names {
+					a.Name = n
+					if rbac.RuleAllows(rule, &a) {
+						limited = append(limited, n)
+					}
+				}
+				switch {
+				case len(limited) == 0:
+				case limited[0] == "":
 					allowed = append(allowed, a.Verb+" "+a.ResourceString())
+				default:
+					allowed = append(allowed, a.Verb+" "+a.ResourceString()+" ["+strings.Join(limited, ",")+"]")
 				}
 			}
 			if len(allowed) == 0 {
@@ -148,7 +177,7 @@ var secretsRead = &ruleCheck{
 		Remediation: "grant access to named Secrets only (resourceNames), or let the workload mount the one Secret it needs",
 		Controls:    []string{"CIS 5.1.2"}, Kinds: []string{"Role", "ClusterRole"}},
 	actions: []rbac.Action{{Verb: "get", Resource: "secrets"}, {Verb: "list", Resource: "secrets"}, {Verb: "watch", Resource: "secrets"}},
-	what:    "reads Secrets", skipAll: true,
+	what:    "reads Secrets", skipAll: true, namedIsFine: true,
 }
 
 var impersonate = &ruleCheck{

@@ -146,3 +146,21 @@ func TestDefaultsAreQuiet(t *testing.T) {
 		t.Errorf("a user added to the default cluster-admin binding: %+v", got)
 	}
 }
+
+func TestRuleChecksSeeResourceNamesAndAggregation(t *testing.T) {
+	got := checktest.Find(checktest.Scan(t, role(`[{apiGroups: [""], resources: [groups], verbs: [impersonate], resourceNames: [system:masters]}]`)+crb(alice), nil), "rbac/impersonate")
+	if len(got) != 1 || !strings.Contains(got[0].Message, "impersonate groups [system:masters]") {
+		t.Errorf("impersonate limited by resourceNames: %+v", got)
+	}
+	// A CRD's role aggregated into view is held by whoever holds view.
+	docs := `apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: widgets-view, labels: {rbac.authorization.k8s.io/aggregate-to-view: "true"}}
+rules: [{apiGroups: [""], resources: [secrets], verbs: [list]}]
+---
+` + rb("prod", "ClusterRole", "view", "[{kind: Group, name: devs, apiGroup: rbac.authorization.k8s.io}]")
+	got = checktest.Find(checktest.Scan(t, docs, nil), "rbac/secrets-read")
+	if len(got) != 1 || got[0].Severity != finding.SeverityHigh || !strings.Contains(got[0].Message, "group:devs in prod") {
+		t.Errorf("aggregated into view: %+v", got)
+	}
+}
