@@ -848,7 +848,9 @@ func (g *Graph) certificates(n *Node) []Edge {
 		return nil
 	}
 	var out []Edge
-	ev := func(sev []Grant) []Grant { return append(append(append(append([]Grant{}, cev...), aev...), gev...), sev...) }
+	ev := func(sev []Grant) []Grant {
+		return append(append(append(append([]Grant{}, cev...), aev...), gev...), sev...)
+	}
 	if sev := signer("kubernetes.io/kube-apiserver-client"); sev != nil {
 		how := "create, approve and read a CertificateSigningRequest for kubernetes.io/kube-apiserver-client: a client certificate for "
 		for _, u := range g.users {
