@@ -11,7 +11,7 @@ import (
 // compareFindings sorts them; equal findings keep their order.
 func TestSortIsStable(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	for _, n := range []int{0, 1, 2, 17, 1000} {
+	for _, n := range []int{0, 1, 2, 17, 1000, parallelSortMin, 3*parallelSortMin + 1} {
 		var fs []Finding
 		for i := 0; i < n; i++ {
 			fs = append(fs, Finding{CheckID: fmt.Sprint("c/", rng.IntN(3)), Severity: Severity(1 + rng.IntN(5)),
