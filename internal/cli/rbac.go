@@ -53,6 +53,12 @@ func (f *rbacFlags) load() error {
 	in.report(f.streams.ErrOut)
 	f.loaded = in
 	f.model = rbac.NewModel(in.Inventory, rbac.ModelOptions{Live: in.Live, NoDefaults: f.NoDefaults})
+	// What makes part of the RBAC objects inert or ambiguous: bindings to
+	// missing roles (which come alive when one of that name is created),
+	// subjects that never match, objects placed in default.
+	for _, pr := range f.model.Policy.Problems {
+		fmt.Fprintf(f.streams.ErrOut, "rampart: warning: %s %s\n", pr.Ref, pr.Message)
+	}
 	return nil
 }
 
@@ -205,9 +211,13 @@ func (o *RBACCanOptions) writeText(ans canAnswer, a rbac.Action, d rbac.Decision
 				fmt.Fprintf(w, "       by %s\n", g)
 			}
 		}
-		fmt.Fprintf(w, "  and %s may %s, through:\n", ans.Holder, a)
-		for _, g := range ans.Grants {
-			fmt.Fprintf(w, "       %s\n", g)
+		if len(ans.Grants) == 0 {
+			fmt.Fprintf(w, "  and %s holds every right.\n", ans.Holder)
+		} else {
+			fmt.Fprintf(w, "  and %s may %s, through:\n", ans.Holder, a)
+			for _, g := range ans.Grants {
+				fmt.Fprintf(w, "       %s\n", g)
+			}
 		}
 	default:
 		fmt.Fprintf(w, "no\nno binding gives %s (groups: %s) the right to %s", o.subject, strings.Join(ans.Groups, ", "), a)

@@ -356,7 +356,13 @@ func writePathsText(w io.Writer, subject string, r *rbac.Reach, targets []*rbac.
 		subject, len(shown), len(targets)-len(shown))
 	for _, n := range shown {
 		p := r.Path(n)
-		fmt.Fprintf(w, "\n%s  (%d step(s))\n", n, len(p))
+		steps := 0
+		for _, e := range p {
+			if e.Primitive != "" {
+				steps++
+			}
+		}
+		fmt.Fprintf(w, "\n%s  (%d step(s))\n", n, steps)
 		for i, e := range p {
 			fmt.Fprintf(w, "  %d. %s → %s: %s\n", i+1, e.From, e.To, e.How)
 			for _, g := range e.Evidence {
@@ -367,24 +373,27 @@ func writePathsText(w io.Writer, subject string, r *rbac.Reach, targets []*rbac.
 	return nil
 }
 
-// writeDOT writes the tree of shortest paths as a Graphviz digraph.
+// writeDOT writes the tree of shortest paths as a Graphviz digraph. Nodes
+// are named by their keys (two nodes may read alike: the start with extra
+// groups and the same user reached by impersonation) and labelled by what
+// they are.
 func writeDOT(w io.Writer, r *rbac.Reach) error {
 	fmt.Fprintln(w, "digraph rampart_paths {")
 	fmt.Fprintln(w, "  rankdir=LR;")
 	fmt.Fprintln(w, "  node [shape=box, fontname=\"Helvetica\"];")
-	fmt.Fprintf(w, "  %q [style=bold];\n", r.Start.String())
+	fmt.Fprintf(w, "  %q [label=%q, style=bold];\n", r.Start.Key(), r.Start.String())
 	for _, n := range r.Reached() {
 		attrs := ""
 		switch n.Kind {
 		case rbac.ClusterAdmin, rbac.NodeRoot:
-			attrs = " [color=red, style=bold]"
+			attrs = ", color=red, style=bold"
 		case rbac.RunAs, rbac.PodsOf:
-			attrs = " [shape=ellipse]"
+			attrs = ", shape=ellipse"
 		}
-		fmt.Fprintf(w, "  %q%s;\n", n.String(), attrs)
+		fmt.Fprintf(w, "  %q [label=%q%s];\n", n.Key(), n.String(), attrs)
 		p := r.Path(n)
 		e := p[len(p)-1]
-		fmt.Fprintf(w, "  %q -> %q [label=%q];\n", e.From.String(), e.To.String(), e.Primitive)
+		fmt.Fprintf(w, "  %q -> %q [label=%q];\n", e.From.Key(), e.To.Key(), e.Primitive)
 	}
 	_, err := fmt.Fprintln(w, "}")
 	return err

@@ -295,3 +295,20 @@ func TestHostPathPersistentVolume(t *testing.T) {
 		}
 	}
 }
+
+// TestKubeSystemControllersInManifests: a manifest analysis knows the
+// controllers' ServiceAccounts every cluster has; creating Deployments in
+// kube-system runs as the aggregation controller, which may escalate
+// ClusterRoles bound to it: cluster-admin.
+func TestKubeSystemControllersInManifests(t *testing.T) {
+	docs := strings.NewReplacer("%NS%", "kube-system", "%RULES%", `[{apiGroups: [apps], resources: [deployments], verbs: [create]}]`).Replace(roleFor)
+	inv := objects(t, docs)
+	m := NewModel(inv, ModelOptions{})
+	mallory, _ := ParseSubject("user:mallory")
+	g := m.Graph()
+	worst, path := g.Worst(g.IdentityNode("user:mallory", mallory))
+	if worst == nil || worst.Kind != ClusterAdmin {
+		t.Fatalf("worst %v, path %s", worst, pathString(path))
+	}
+	t.Logf("path: %s", pathString(path))
+}

@@ -48,7 +48,7 @@ func NewModel(inv *inventory.Inventory, opts ModelOptions) *Model {
 		// Manifests seldom carry every ServiceAccount their bindings name
 		// (a chart's SA may come from another); a bound ServiceAccount is
 		// taken to exist. A live cluster says for itself.
-		m.State.addBoundServiceAccounts(m.Policy)
+		m.State.addBoundServiceAccounts(m.Policy, !opts.NoDefaults)
 	}
 	for _, o := range inv.ByKind("CustomResourceDefinition") {
 		crd, ok := o.Typed.(*apiextensionsv1.CustomResourceDefinition)

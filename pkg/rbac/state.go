@@ -178,8 +178,10 @@ func podServiceAccount(o *inventory.Object) (string, *bool, bool) {
 }
 
 // addBoundServiceAccounts records the ServiceAccounts that bindings name
-// (and their namespaces) as existing.
-func (s *State) addBoundServiceAccounts(p *Policy) {
+// (and their namespaces) as existing; withDefaults counts those of
+// Kubernetes' default bindings too (its controllers' in kube-system), which
+// every cluster has.
+func (s *State) addBoundServiceAccounts(p *Policy, withDefaults bool) {
 	have := map[Ref]bool{}
 	for ns, list := range s.ServiceAccounts {
 		for _, sa := range list {
@@ -191,8 +193,8 @@ func (s *State) addBoundServiceAccounts(p *Policy) {
 		nss[ns] = true
 	}
 	for _, b := range p.Bindings() {
-		if b.Object == nil {
-			continue // Kubernetes' defaults name its own controllers
+		if b.Object == nil && !withDefaults {
+			continue
 		}
 		for _, sub := range b.Subjects {
 			if sub.Kind != rbacv1.ServiceAccountKind {

@@ -242,7 +242,7 @@ func (escalationPath) CheckInventory(ctx *check.Context, report func(check.Resul
 		}
 		at := first[subject]
 		report(check.Result{Object: at.b.Object, Field: fmt.Sprintf("subjects[%d]", at.i), Severity: sev,
-			Message: fmt.Sprintf("%s can reach %s in %d step(s): %s (see rampart rbac paths %s)", subject, worst, len(path),
+			Message: fmt.Sprintf("%s can reach %s in %d step(s): %s (see rampart rbac paths %s)", subject, worst, len(steps),
 				strings.Join(steps, " → "), subject),
 			Evidence: map[string]any{"subject": subject, "reaches": worst.String(), "path": how}})
 	}
