@@ -5,7 +5,7 @@ STATICCHECK_VERSION := v0.8.2
 GOSEC_VERSION := v2.30.0
 FUZZTIME ?= 15s
 
-.PHONY: all build demo rbac-data bench-rbac test testbin unit oracle pss-agreement fuzz docs check-docs lint vet fmt-check staticcheck gosec bench clean
+.PHONY: all build demo rbac-data bench-rbac bench-netpol test testbin unit oracle pss-agreement fuzz docs check-docs lint vet fmt-check staticcheck gosec bench clean
 
 all: build
 
@@ -90,6 +90,13 @@ bench:
 	$(GO) run ./bench/run
 	$(GO) run ./bench/live
 	$(GO) run ./bench/rbac
+	$(GO) run ./bench/netpol
+
+# The NetworkPolicy engine alone: the full workload matrix and explains of
+# a generated cluster of 10,000 pods and 2,000 policies, and the plain
+# pod-pair loop on smaller ones.
+bench-netpol:
+	$(GO) run ./bench/netpol
 
 # The RBAC engine alone: model, escalation analysis of every subject,
 # who-can and can on a large generated estate, and the API server's

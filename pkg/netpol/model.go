@@ -57,6 +57,10 @@ type Options struct {
 	// Cilium does. By default an ipBlock also matches pods whose IPs it
 	// holds, as the API's reference e2e tests expect.
 	IPBlocksIgnorePods bool
+	// BareOwnedPods keeps pods that a controller owns as endpoints of
+	// their own instead of leaving them to their owner (for the
+	// benchmark's pod-by-pod baseline).
+	BareOwnedPods bool
 }
 
 // Model is the workloads, namespaces and policies of an input.
@@ -94,7 +98,7 @@ func NewModel(inv *inventory.Inventory, opts Options) *Model {
 		if _, ok := m.Namespaces[o.Namespace]; !ok {
 			m.Namespaces[o.Namespace] = &Namespace{Name: o.Namespace, Labels: map[string]string{NamespaceNameLabel: o.Namespace}}
 		}
-		if w := workloadOf(o); w != nil {
+		if w := workloadOf(o, opts.BareOwnedPods); w != nil {
 			m.Workloads = append(m.Workloads, w)
 		}
 	}
@@ -118,12 +122,12 @@ func NewModel(inv *inventory.Inventory, opts Options) *Model {
 
 // workloadOf turns an object that runs pods into a workload; objects a
 // controller owns are skipped.
-func workloadOf(o *inventory.Object) *Workload {
+func workloadOf(o *inventory.Object, bareOwned bool) *Workload {
 	t := o.PodTemplate()
 	if t == nil || o.Kind == "PodTemplate" {
 		return nil
 	}
-	if hasController(o) {
+	if hasController(o) && !(bareOwned && o.Kind == "Pod") {
 		return nil
 	}
 	w := &Workload{Namespace: o.Namespace, Name: o.Name, Kind: o.Kind, Labels: t.Meta.Labels, HostNetwork: t.Spec.HostNetwork, Object: o}
