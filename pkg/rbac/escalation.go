@@ -522,10 +522,16 @@ func (g *Graph) namespaced(n *Node, ns string) []Edge {
 			}
 		}
 	}
-	// P1: bind a role in the namespace.
+	// P1: bind a role in the namespace, with a new RoleBinding, or by
+	// adding oneself to an existing one (update and patch are checked
+	// with bind too, and roleRef cannot change).
 	if ok, ev := in("create", rbacv1.GroupName, "rolebindings", "", ""); ok {
 		for _, nsName := range g.namespacesOf(ns) {
 			out = append(out, g.binds(n, nsName, ev)...)
+		}
+	} else {
+		for _, nsName := range g.namespacesOf(ns) {
+			out = append(out, g.joins(n, nsName)...)
 		}
 	}
 	// P2: escalate a role that is already bound to the node.
@@ -607,6 +613,63 @@ func (g *Graph) binds(n *Node, ns string, createEv []Grant) []Edge {
 	return out
 }
 
+// joins: update or patch on an existing binding (by name) and bind on its
+// role let the node add itself as a subject, and so hold that role where
+// the binding grants it. ns "" means ClusterRoleBindings.
+func (g *Graph) joins(n *Node, ns string) []Edge {
+	kind, resource := "RoleBinding", "rolebindings"
+	bindings := g.policy.bindings[ns]
+	if ns == "" {
+		kind, resource, bindings = "ClusterRoleBinding", "clusterrolebindings", g.policy.clusterBindings
+	}
+	var out []Edge
+	for _, v := range []string{"update", "patch"} {
+		all, allEv, names := g.named(n, Action{Verb: v, APIGroup: rbacv1.GroupName, Resource: resource, Namespace: ns})
+		if !all && len(names) == 0 {
+			continue
+		}
+		for _, b := range bindings {
+			if b.Role == nil {
+				continue
+			}
+			ev, ok := names[b.Name]
+			if all {
+				ev, ok = allEv, true
+			}
+			if !ok {
+				continue
+			}
+			res := "clusterroles"
+			if b.Role.Kind == "Role" {
+				res = "roles"
+			}
+			bok, bev := g.Allows(n, Action{Verb: "bind", APIGroup: rbacv1.GroupName, Resource: res, Name: b.Role.Name, Namespace: ns})
+			if !bok {
+				continue
+			}
+			to := g.grant(b.Role, ns)
+			if ns == "" && b.Role.Kind == "ClusterRole" && adminRole(b.Role) {
+				to = g.special(ClusterAdmin, "")
+			}
+			out = append(out, Edge{From: n, To: to, Primitive: v + " " + resource,
+				How:      fmt.Sprintf("%s %s %s to add itself as a subject (bind on %s allows it)", v, kind, b.Ref(), b.Role.Ref()),
+				Evidence: append(append([]Grant{}, ev...), bev...)})
+		}
+		break
+	}
+	return out
+}
+
+// adminRole: a role with a rule of every verb on every resource.
+func adminRole(r *Role) bool {
+	for _, rule := range r.Rules {
+		if slices.Contains(rule.Verbs, "*") && slices.Contains(rule.APIGroups, "*") && slices.Contains(rule.Resources, "*") {
+			return true
+		}
+	}
+	return false
+}
+
 func (g *Graph) roleNamed(resource, ns, name string) *Role {
 	if resource == "clusterroles" {
 		return g.policy.ClusterRole(name)
@@ -684,6 +747,9 @@ func (g *Graph) clusterWide(n *Node, done []Edge) []Edge {
 	admin := g.special(ClusterAdmin, "")
 
 	// P1 at cluster scope.
+	if ok, _ := allows(Action{Verb: "create", APIGroup: rbacv1.GroupName, Resource: "clusterrolebindings"}); !ok {
+		out = append(out, g.joins(n, "")...)
+	}
 	if ok, cev := allows(Action{Verb: "create", APIGroup: rbacv1.GroupName, Resource: "clusterrolebindings"}); ok {
 		if ok, ev := allows(Action{Verb: "bind", APIGroup: rbacv1.GroupName, Resource: "clusterroles"}); ok {
 			add(admin, "bind", "create a ClusterRoleBinding to any ClusterRole, cluster-admin included", append(append([]Grant{}, cev...), ev...)...)

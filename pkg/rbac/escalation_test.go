@@ -85,6 +85,12 @@ metadata: {name: alice-admin}
 roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}
 subjects: [{kind: User, name: alice, apiGroup: rbac.authorization.k8s.io}]
 ---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: team-admin, namespace: app}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: admin}
+subjects: [{kind: Group, name: app-admins, apiGroup: rbac.authorization.k8s.io}]
+---
 apiVersion: v1
 kind: Pod
 metadata: {name: web, namespace: app}
@@ -159,6 +165,11 @@ func TestEscalationPrimitives(t *testing.T) {
 		{"bind a named ClusterRole in a namespace", false, "app", `[{apiGroups: [rbac.authorization.k8s.io], resources: [rolebindings], verbs: [create]},
 			{apiGroups: [rbac.authorization.k8s.io], resources: [clusterroles], verbs: [bind], resourceNames: [admin]}]`,
 			[]string{"ClusterRole/admin in namespace app", "sa:app/deployer"}, nil},
+		{"patch a binding of admin, with bind on admin", false, "app", `[{apiGroups: [rbac.authorization.k8s.io], resources: [rolebindings], verbs: [patch], resourceNames: [team-admin]},
+			{apiGroups: [rbac.authorization.k8s.io], resources: [clusterroles], verbs: [bind], resourceNames: [admin]}]`,
+			[]string{"ClusterRole/admin in namespace app"}, nil},
+		{"patch a binding without bind", false, "app", `[{apiGroups: [rbac.authorization.k8s.io], resources: [rolebindings], verbs: [patch]}]`,
+			nil, []string{"ClusterRole/admin in namespace app"}},
 		{"create rolebindings without bind gains nothing", false, "app", `[{apiGroups: [rbac.authorization.k8s.io], resources: [rolebindings], verbs: [create]}]`,
 			nil, []string{"ClusterRole/admin in namespace app", "sa:app/deployer"}},
 		{"bind anything cluster-wide", true, "", `[{apiGroups: [rbac.authorization.k8s.io], resources: [clusterrolebindings], verbs: [create]},

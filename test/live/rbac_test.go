@@ -22,6 +22,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
@@ -338,6 +339,52 @@ func TestEscalationPathsHappen(t *testing.T) {
 		waitAllowed(t, "mallory-bind", &authzv1.ResourceAttributes{Namespace: "esc-bind", Verb: "list", Resource: "secrets"})
 		if _, err := cs.CoreV1().Secrets("esc-bind").List(ctx, metav1.ListOptions{}); err != nil {
 			t.Errorf("with admin bound, listing secrets: %v", err)
+		}
+	})
+
+	t.Run("join an existing binding with patch and bind", func(t *testing.T) {
+		setup(t, "esc-join", "mallory-join", `[{apiGroups: [rbac.authorization.k8s.io], resources: [rolebindings], verbs: [get, patch], resourceNames: [team-admin]},
+  {apiGroups: [rbac.authorization.k8s.io], resources: [clusterroles], verbs: [bind], resourceNames: [admin]}]`)
+		b := &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "team-admin", Namespace: "esc-join"},
+			RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "admin"},
+			Subjects: []rbacv1.Subject{{Kind: "Group", APIGroup: rbacv1.GroupName, Name: "esc-admins"}}}
+		if _, err := admin.RbacV1().RoleBindings("esc-join").Create(ctx, b, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		path := predicted(t, liveModel(t), "user:mallory-join", "ClusterRole/admin in namespace esc-join")
+		if path[0].Primitive != "update rolebindings" && path[0].Primitive != "patch rolebindings" {
+			t.Errorf("path %v", path)
+		}
+		cs, _ := shared.Client("mallory-join")
+		patch := []byte(`[{"op": "add", "path": "/subjects/-", "value": {"kind": "User", "apiGroup": "rbac.authorization.k8s.io", "name": "mallory-join"}}]`)
+		if _, err := cs.RbacV1().RoleBindings("esc-join").Patch(ctx, "team-admin", types.JSONPatchType, patch, metav1.PatchOptions{}); err != nil {
+			t.Fatalf("joining the binding refused: %v", err)
+		}
+		waitAllowed(t, "mallory-join", &authzv1.ResourceAttributes{Namespace: "esc-join", Verb: "list", Resource: "secrets"})
+	})
+
+	t.Run("impersonated groups need an impersonated user", func(t *testing.T) {
+		applyDocs(t, `apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: esc-groups}
+rules: [{apiGroups: [""], resources: [groups], verbs: [impersonate]}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: esc-groups}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: esc-groups}
+subjects: [{kind: User, name: mallory-groups, apiGroup: rbac.authorization.k8s.io}]
+`)
+		waitAllowed(t, "mallory-groups", &authzv1.ResourceAttributes{Verb: "impersonate", Resource: "groups", Name: "system:masters"})
+		notPredicted(t, liveModel(t), "user:mallory-groups", "cluster-admin")
+		cfg, _ := shared.UserConfig("mallory-groups")
+		cfg.Impersonate = rest.ImpersonationConfig{Groups: []string{"system:masters"}}
+		cs, err := kubernetes.NewForConfig(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := cs.CoreV1().Secrets("kube-system").List(ctx, metav1.ListOptions{}); err == nil {
+			t.Error("impersonating system:masters without a user worked, which rampart did not predict")
 		}
 	})
 
