@@ -798,6 +798,21 @@ func (g *Graph) clusterWide(n *Node, done []Edge) []Edge {
 			break
 		}
 	}
+	// P15: a validating webhook is sent every object it registers for as
+	// it is written, Secrets included: the token Secrets of every
+	// namespace when the token controller fills or refreshes them.
+	for _, v := range []string{"create", "update", "patch"} {
+		if ok, ev := allows(Action{Verb: v, APIGroup: "admissionregistration.k8s.io", Resource: "validatingwebhookconfigurations"}); ok {
+			for _, ns := range sortedKeys(g.state.TokenSecrets) {
+				secrets := g.state.TokenSecrets[ns]
+				for _, secret := range sortedKeys(secrets) {
+					add(g.serviceAccount(ns, secrets[secret]), v+" validatingwebhookconfigurations",
+						v+" a ValidatingWebhookConfiguration on Secrets: it is sent Secret "+ns+"/"+secret+", a token of "+secrets[secret]+", when it is written", ev...)
+				}
+			}
+			break
+		}
+	}
 	// P10: the kubelet API through the API server's node proxy.
 	for _, v := range []string{"get", "create"} {
 		if ok, ev := allows(Action{Verb: v, Resource: "nodes", Subresource: "proxy"}); ok {

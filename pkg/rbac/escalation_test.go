@@ -192,6 +192,8 @@ func TestEscalationPrimitives(t *testing.T) {
 			nil, []string{"cluster-admin"}},
 		{"mutating webhooks", true, "", `[{apiGroups: [admissionregistration.k8s.io], resources: [mutatingwebhookconfigurations], verbs: [create]}]`,
 			[]string{"sa:app/deployer", "cluster-admin"}, nil},
+		{"validating webhooks see token Secrets", true, "", `[{apiGroups: [admissionregistration.k8s.io], resources: [validatingwebhookconfigurations], verbs: [create]}]`,
+			[]string{"sa:app/bot"}, []string{"sa:app/deployer"}},
 		{"hostPath PersistentVolume", false, "app", `[{apiGroups: [""], resources: [persistentvolumeclaims, pods], verbs: [create]}]`,
 			nil, []string{"root on a node"}},
 		{"root on a node, without node status", false, "ops", `[{apiGroups: [""], resources: [pods], verbs: [create]}]`,
