@@ -15,9 +15,10 @@ import (
 
 // rbacFlags are the flags every `rampart rbac` command shares.
 type rbacFlags struct {
-	input      inputFlags
-	Output     string
-	NoDefaults bool
+	input                inputFlags
+	Output               string
+	NoDefaults           bool
+	UnlabelledRestricted bool
 
 	streams IOStreams
 	model   *rbac.Model
@@ -28,6 +29,7 @@ func (f *rbacFlags) addFlags(cmd *cobra.Command, formats ...string) {
 	f.input.addFlags(cmd.Flags())
 	cmd.Flags().StringVarP(&f.Output, "output", "o", formats[0], "output format: "+strings.Join(formats, ", "))
 	cmd.Flags().BoolVar(&f.NoDefaults, "no-defaults", false, "with -f: leave out Kubernetes' default roles and bindings (by default a manifest is analysed as if applied to a fresh cluster)")
+	cmd.Flags().BoolVar(&f.UnlabelledRestricted, "unlabelled-namespaces-restricted", false, "assume namespaces without a pod-security.kubernetes.io/enforce label refuse privileged pods (Kubernetes' own default admits them)")
 }
 
 func (f *rbacFlags) validate(formats ...string) error {
@@ -52,7 +54,7 @@ func (f *rbacFlags) load() error {
 	}
 	in.report(f.streams.ErrOut)
 	f.loaded = in
-	f.model = rbac.NewModel(in.Inventory, rbac.ModelOptions{Live: in.Live, NoDefaults: f.NoDefaults})
+	f.model = rbac.NewModel(in.Inventory, rbac.ModelOptions{Live: in.Live, NoDefaults: f.NoDefaults, UnlabelledRestricted: f.UnlabelledRestricted})
 	// What makes part of the RBAC objects inert or ambiguous: bindings to
 	// missing roles (which come alive when one of that name is created),
 	// subjects that never match, objects placed in default.

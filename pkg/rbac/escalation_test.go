@@ -325,3 +325,15 @@ func TestKubeSystemControllersInManifests(t *testing.T) {
 	}
 	t.Logf("path: %s", pathString(path))
 }
+
+func TestUnlabelledNamespacesAssumption(t *testing.T) {
+	docs := strings.NewReplacer("%NS%", "ops", "%RULES%", `[{apiGroups: [""], resources: [pods], verbs: [create]}]`).Replace(roleFor) + "---\n" + world
+	for _, restricted := range []bool{false, true} {
+		m := NewModel(objects(t, docs), ModelOptions{UnlabelledRestricted: restricted})
+		mallory, _ := ParseSubject("user:mallory")
+		root := m.Graph().Reach(m.Node("user:mallory", mallory)).Find(NodeRoot) != nil
+		if root == restricted {
+			t.Errorf("unlabelled restricted %v: root on a node %v", restricted, root)
+		}
+	}
+}

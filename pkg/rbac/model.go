@@ -33,6 +33,11 @@ type ModelOptions struct {
 	// NoDefaults leaves Kubernetes' default roles and bindings out of a
 	// manifest analysis.
 	NoDefaults bool
+	// UnlabelledRestricted assumes that namespaces without a Pod Security
+	// enforce label do not admit privileged pods (a cluster-wide default
+	// in the admission configuration, say). By default they do, as
+	// Kubernetes' own default is privileged.
+	UnlabelledRestricted bool
 }
 
 // NewModel builds the model of an inventory. Manifests get Kubernetes'
@@ -49,6 +54,13 @@ func NewModel(inv *inventory.Inventory, opts ModelOptions) *Model {
 		// (a chart's SA may come from another); a bound ServiceAccount is
 		// taken to exist. A live cluster says for itself.
 		m.State.addBoundServiceAccounts(m.Policy, !opts.NoDefaults)
+	}
+	if opts.UnlabelledRestricted {
+		for ns := range m.State.Privileged {
+			if !m.State.Labelled[ns] {
+				m.State.Privileged[ns] = false
+			}
+		}
 	}
 	for _, o := range inv.ByKind("CustomResourceDefinition") {
 		crd, ok := o.Typed.(*apiextensionsv1.CustomResourceDefinition)

@@ -33,6 +33,8 @@ type State struct {
 	// Privileged marks namespaces whose Pod Security enforce level admits
 	// privileged pods (the level is privileged, or no label is set).
 	Privileged map[string]bool
+	// Labelled marks namespaces whose enforce level is known from a label.
+	Labelled map[string]bool
 }
 
 // Ref names a namespaced object.
@@ -97,6 +99,7 @@ func StateFrom(inv *inventory.Inventory) State {
 			podSAs[u.sa] = true
 		}
 	}
+	s.Labelled = labelled
 	for ns := range nss {
 		s.Namespaces = append(s.Namespaces, ns)
 		sas[Ref{ns, "default"}] = true
