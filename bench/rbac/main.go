@@ -167,12 +167,15 @@ func measure(n int) result {
 
 	subjects := m.Subjects()
 	start = time.Now()
+	var nodes []*rbac.Node
 	for _, s := range subjects {
-		who, err := rbac.ParseSubject(s)
-		if err != nil {
-			continue
+		if who, err := rbac.ParseSubject(s); err == nil {
+			nodes = append(nodes, g.IdentityNode(s, who))
 		}
-		worst, _ := g.Worst(g.IdentityNode(s, who))
+	}
+	g.Prepare(nodes)
+	for _, node := range nodes {
+		worst, _ := g.Worst(node)
 		if worst != nil {
 			r.Gaining++
 			if worst.Kind == rbac.ClusterAdmin {

@@ -55,7 +55,15 @@ func TestWorstIsShortestWhateverTheOrder(t *testing.T) {
 	subjects := m.Subjects()
 	shortest := map[string]int{}
 	plain := rbac.NewGraph(m.Policy, m.State)
-	for _, s := range subjects {
+	// A plain search from every fourth subject is the reference (every
+	// subject would take half a minute); Worst runs on all, so that its
+	// memory of earlier answers is in play.
+	checked := map[string]bool{}
+	for i, s := range subjects {
+		if i%4 != 0 {
+			continue
+		}
+		checked[s] = true
 		who, _ := rbac.ParseSubject(s)
 		r := plain.Reach(plain.IdentityNode(s, who))
 		for _, n := range r.Reached() {
@@ -64,11 +72,20 @@ func TestWorstIsShortestWhateverTheOrder(t *testing.T) {
 			}
 		}
 	}
-	if len(shortest) < 100 {
+	if len(shortest) < 50 {
 		t.Fatalf("only %d subjects reach cluster-admin: the test proves little", len(shortest))
 	}
-	for _, reverse := range []bool{false, true} {
+	for _, mode := range []string{"forward", "reverse", "prepared"} {
+		reverse := mode == "reverse"
 		g := rbac.NewGraph(m.Policy, m.State)
+		if mode == "prepared" {
+			var starts []*rbac.Node
+			for _, s := range subjects {
+				who, _ := rbac.ParseSubject(s)
+				starts = append(starts, g.IdentityNode(s, who))
+			}
+			g.Prepare(starts)
+		}
 		for i := range subjects {
 			s := subjects[i]
 			if reverse {
@@ -76,17 +93,20 @@ func TestWorstIsShortestWhateverTheOrder(t *testing.T) {
 			}
 			who, _ := rbac.ParseSubject(s)
 			worst, path := g.Worst(g.IdentityNode(s, who))
+			if !checked[s] {
+				continue
+			}
 			want, reaches := shortest[s]
 			if !reaches && plain.Reach(plain.IdentityNode(s, who)).Find(rbac.ClusterAdmin) != nil {
 				continue // an admin already
 			}
 			switch {
 			case reaches && (worst == nil || worst.Kind != rbac.ClusterAdmin):
-				t.Errorf("%s (reverse %v): reaches cluster-admin in %d steps, Worst says %v", s, reverse, want, worst)
+				t.Errorf("%s (%s): reaches cluster-admin in %d steps, Worst says %v", s, mode, want, worst)
 			case reaches && len(path) != want:
-				t.Errorf("%s (reverse %v): Worst's path has %d steps, the shortest %d", s, reverse, len(path), want)
+				t.Errorf("%s (%s): Worst's path has %d steps, the shortest %d", s, mode, len(path), want)
 			case !reaches && worst != nil && worst.Kind == rbac.ClusterAdmin:
-				t.Errorf("%s (reverse %v): Worst reaches cluster-admin, Reach does not", s, reverse)
+				t.Errorf("%s (%s): Worst reaches cluster-admin, Reach does not", s, mode)
 			}
 			for j := 1; j < len(path); j++ {
 				if path[j].From != path[j-1].To {
@@ -95,5 +115,5 @@ func TestWorstIsShortestWhateverTheOrder(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("%d of %d subjects reach cluster-admin; Worst agrees in both orders", len(shortest), len(subjects))
+	t.Logf("%d of %d subjects checked reach cluster-admin; Worst agrees in both orders and prepared", len(shortest), len(checked))
 }

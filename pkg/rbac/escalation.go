@@ -33,6 +33,12 @@ const (
 	NodeRoot
 	// ClusterAdmin is every right there is.
 	ClusterAdmin
+	// Rights stands for what a set of bindings grants. Identities that the
+	// same bindings apply to (every ServiceAccount of a namespace without
+	// bindings of its own, say) share one, so what those rights reach is
+	// worked out once. Paths never show it: the step into it is folded into
+	// the step out of it.
+	Rights
 )
 
 // Node is one thing an attacker can hold.
@@ -44,6 +50,14 @@ type Node struct {
 	Namespace string    // RoleGrant, RunAs, PodsOf
 	key       string
 	id        int32 // dense, for the analysis's scratch arrays
+
+	// bound is, for a Rights node, the ClusterRoleBindings (crbs) and,
+	// per namespace, the RoleBindings that apply (one walk, reused).
+	crbs  string
+	bound []nsBindings
+	// groupRights, when set, holds the rights of the principal's groups:
+	// this node adds only the namespaces in bound.
+	groupRights *Node
 
 	// edges and toAdmin are filled once, under the graph's lock, and read
 	// without it.
@@ -74,6 +88,8 @@ func (n *Node) String() string {
 		return "root on a node"
 	case ClusterAdmin:
 		return "cluster-admin"
+	case Rights:
+		return "the rights of " + n.Subject
 	}
 	return n.key
 }
@@ -101,6 +117,13 @@ type Graph struct {
 
 	mu    sync.Mutex
 	nodes map[string]*Node
+	// toward holds, after Prepare, each node's first step on a shortest
+	// way to cluster-admin and to root on a node.
+	toward map[NodeKind]map[*Node]Edge
+	// byGroups caches the rights nodes of sets of groups.
+	byGroups map[string]*Node
+	// scoped caches namespaced() by scope and applicable bindings.
+	scoped map[string][]Edge
 	// scratch holds Worst's reusable search arrays.
 	scratch sync.Pool
 
@@ -118,7 +141,7 @@ const noBindings = "\x00every-namespace"
 
 // NewGraph prepares an escalation graph.
 func NewGraph(p *Policy, st State) *Graph {
-	g := &Graph{policy: p, state: st, nodes: map[string]*Node{},
+	g := &Graph{policy: p, state: st, nodes: map[string]*Node{}, scoped: map[string][]Edge{}, byGroups: map[string]*Node{},
 		everything: &Role{Kind: "ClusterRole", Name: "(any rules it writes)", Rules: []rbacv1.PolicyRule{
 			{Verbs: []string{"*"}, APIGroups: []string{"*"}, Resources: []string{"*"}}}}}
 	for ns := range p.nsSubjects {
@@ -190,11 +213,107 @@ func (g *Graph) grant(r *Role, ns string) *Node {
 	return g.node("grant:"+r.Ref()+"@"+ns, func() *Node { return &Node{Kind: RoleGrant, Role: r, Namespace: ns} })
 }
 
+// nsBindings are the RoleBindings of one namespace that apply to a
+// principal, as a key.
+type nsBindings struct{ ns, key string }
+
+// rightsOf returns the rights node of an identity: one per distinct set of
+// applicable bindings. An identity that no ClusterRoleBinding names by its
+// own name holds, in every namespace where no RoleBinding names it either,
+// exactly the rights of its groups: those are worked out once per set of
+// groups (a node of their own) and shared by every member, and only the
+// namespaces of its own RoleBindings are worked out for it. (A step that
+// needs a right of its own and, at cluster scope, a right of its groups is
+// the one combination this may miss.)
+func (g *Graph) rightsOf(n *Node) *Node {
+	p := g.policy
+	own := n.Principal.User != "" && (len(p.clusterSubjects.users[n.Principal.User]) > 0)
+	if own || n.Principal.User == "" {
+		return g.fullRights(n.Principal, n.Subject)
+	}
+	gkey := strings.Join(n.Principal.Groups, ",")
+	groups := g.byGroups[gkey]
+	if groups == nil {
+		groups = g.fullRights(Principal{Groups: n.Principal.Groups}, "members of "+strings.Join(n.Principal.Groups, ", "))
+		g.byGroups[gkey] = groups
+	}
+	var bound []nsBindings
+	var key strings.Builder
+	key.WriteString(groups.key)
+	for _, ns := range p.nsOfUser[n.Principal.User] {
+		var b strings.Builder
+		p.forBindings(&n.Principal, ns, func(bd *Binding, _ rbacv1.Subject) {
+			if bd.Kind == "RoleBinding" {
+				b.WriteString(bd.Ref())
+				b.WriteByte('|')
+			}
+		})
+		if b.Len() > 0 {
+			bound = append(bound, nsBindings{ns, b.String()})
+			key.WriteString("\x00" + ns + "\x00" + b.String())
+		}
+	}
+	if len(bound) == 0 {
+		return groups
+	}
+	return g.node("rights+:"+key.String(), func() *Node {
+		return &Node{Kind: Rights, Principal: n.Principal, Subject: n.Subject, crbs: groups.crbs, bound: bound, groupRights: groups}
+	})
+}
+
+// fullRights is the rights node of a principal, every binding walked.
+func (g *Graph) fullRights(pr Principal, subject string) *Node {
+	var crbs strings.Builder
+	g.policy.forBindings(&pr, "", func(bd *Binding, _ rbacv1.Subject) {
+		crbs.WriteString(bd.Ref())
+		crbs.WriteByte('|')
+	})
+	var bound []nsBindings
+	var all strings.Builder
+	all.WriteString(crbs.String())
+	for _, ns := range g.policy.namespacesOf(&pr) {
+		var b strings.Builder
+		g.policy.forBindings(&pr, ns, func(bd *Binding, _ rbacv1.Subject) {
+			if bd.Kind == "RoleBinding" {
+				b.WriteString(bd.Ref())
+				b.WriteByte('|')
+			}
+		})
+		if b.Len() > 0 {
+			bound = append(bound, nsBindings{ns, b.String()})
+			all.WriteString("\x00" + ns + "\x00" + b.String())
+		}
+	}
+	return g.node("rights:"+all.String(), func() *Node {
+		return &Node{Kind: Rights, Principal: pr, Subject: subject, crbs: crbs.String(), bound: bound}
+	})
+}
+
+// fold removes the steps into rights nodes from a path: the step out of
+// one starts at the identity that holds the rights.
+func fold(path []Edge) []Edge {
+	var out []Edge
+	var from *Node
+	for _, e := range path {
+		if e.To.Kind == Rights {
+			if from == nil {
+				from = e.From
+			}
+			continue
+		}
+		if from != nil {
+			e.From, from = from, nil
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
 // Allows reports whether holding the node allows the action, with the
 // evidence.
 func (g *Graph) Allows(n *Node, a Action) (bool, []Grant) {
 	switch n.Kind {
-	case Identity:
+	case Identity, Rights:
 		d := g.policy.Decide(n.Principal, a)
 		return d.Allowed, d.Grants
 	case RoleGrant:
@@ -233,7 +352,7 @@ func (g *Graph) named(n *Node, a Action) (all bool, allEv []Grant, names map[str
 		}
 	}
 	switch n.Kind {
-	case Identity:
+	case Identity, Rights:
 		if a.NonResource {
 			return
 		}
@@ -257,6 +376,12 @@ func (g *Graph) named(n *Node, a Action) (all bool, allEv []Grant, names map[str
 // namespace".
 func (g *Graph) scopes(n *Node) []string {
 	switch n.Kind {
+	case Rights:
+		out := []string{noBindings}
+		for _, b := range n.bound {
+			out = append(out, b.ns)
+		}
+		return out
 	case Identity:
 		out := []string{noBindings}
 		for _, ns := range g.policy.namespacesOf(&n.Principal) {
@@ -356,22 +481,67 @@ func (g *Graph) expand(n *Node) []Edge {
 		return nil
 	}
 
-	// Identities and role grants: what their rights let them reach.
+	// An identity holds the rights of the bindings that apply to it.
 	if n.Kind == Identity {
 		if n.Principal.inGroup(user.SystemPrivilegedGroup) {
 			add(g.special(ClusterAdmin, ""), "system:masters", "member of system:masters, which bypasses authorization")
 			return out
 		}
+		add(g.rightsOf(n), "", "holds the rights of its bindings")
+		return out
 	}
+	// Rights and role grants: what they let the holder reach.
 	if ok, ev := g.Allows(n, Action{Verb: "*", APIGroup: "*", Resource: "*"}); ok {
 		add(g.special(ClusterAdmin, ""), "all rights", "holds every verb on every resource cluster-wide", ev...)
 		return out
 	}
-	for _, ns := range g.scopes(n) {
-		out = append(out, g.namespaced(n, ns)...)
+	if n.Kind == Rights {
+		if n.groupRights != nil {
+			// What the groups reach, shared; then the namespaces of the
+			// identity's own RoleBindings.
+			out = append(out, Edge{From: n, To: n.groupRights, How: "holds the rights of its groups"})
+			for _, b := range n.bound {
+				out = append(out, g.namespaced(n, b.ns)...)
+			}
+			return dedupEdges(out)
+		}
+		out = append(out, g.namespacedShared(n, noBindings, "")...)
+		for _, b := range n.bound {
+			out = append(out, g.namespacedShared(n, b.ns, b.key)...)
+		}
+	} else {
+		for _, ns := range g.scopes(n) {
+			out = append(out, g.namespaced(n, ns)...)
+		}
 	}
 	out = append(out, g.clusterWide(n, out)...)
 	return dedupEdges(out)
+}
+
+// namespacedShared is namespaced for a Rights node, computed once per set
+// of bindings that apply in the scope (the node's ClusterRoleBindings and
+// rbs, the namespace's RoleBindings): ServiceAccounts of other namespaces, say, hold the
+// same rights in a namespace (through the groups every ServiceAccount
+// has), so what those rights reach there is the same but for the start.
+// Called under the graph's lock.
+func (g *Graph) namespacedShared(n *Node, ns, rbs string) []Edge {
+	var key strings.Builder
+	key.WriteString(ns)
+	key.WriteByte(0)
+	key.WriteString(n.crbs)
+	key.WriteByte(0)
+	key.WriteString(rbs)
+	cached, ok := g.scoped[key.String()]
+	if !ok {
+		cached = g.namespaced(n, ns)
+		g.scoped[key.String()] = cached
+	}
+	out := make([]Edge, len(cached))
+	for i, e := range cached {
+		e.From = n
+		out[i] = e
+	}
+	return out
 }
 
 func dedupEdges(in []Edge) []Edge {
@@ -484,14 +654,14 @@ func (g *Graph) namespaced(n *Node, ns string) []Edge {
 		if !all && len(names) == 0 {
 			continue
 		}
+		if all {
+			// Every ServiceAccount of the scope: what running pods as any
+			// of them reaches, without an edge per ServiceAccount.
+			add(g.special(RunAs, target), step.primitive, fmt.Sprintf(step.how, "any ServiceAccount")+scopeText, allEv...)
+			continue
+		}
 		for _, nsName := range g.namespacesOf(ns) {
 			sas := g.state.ServiceAccounts[nsName]
-			if all {
-				for _, sa := range sas {
-					add(g.serviceAccount(nsName, sa), step.primitive, fmt.Sprintf(step.how, sa), allEv...)
-				}
-				continue
-			}
 			for _, sa := range sortedKeys(names) {
 				if _, found := slices.BinarySearch(sas, sa); found {
 					add(g.serviceAccount(nsName, sa), step.primitive, fmt.Sprintf(step.how, sa), names[sa]...)
@@ -529,7 +699,7 @@ func (g *Graph) namespaced(n *Node, ns string) []Edge {
 		for _, nsName := range g.namespacesOf(ns) {
 			out = append(out, g.binds(n, nsName, ev)...)
 		}
-	} else {
+	} else if g.mayUpdate(n, ns, "rolebindings") {
 		for _, nsName := range g.namespacesOf(ns) {
 			out = append(out, g.joins(n, nsName)...)
 		}
@@ -613,6 +783,17 @@ func (g *Graph) binds(n *Node, ns string, createEv []Grant) []Edge {
 	return out
 }
 
+// mayUpdate: may the node update or patch some object of the resource in
+// the scope (by name or not)? It spares a walk over every namespace.
+func (g *Graph) mayUpdate(n *Node, ns, resource string) bool {
+	for _, v := range []string{"update", "patch"} {
+		if all, _, names := g.named(n, Action{Verb: v, APIGroup: rbacv1.GroupName, Resource: resource, Namespace: ns}); all || len(names) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // joins: update or patch on an existing binding (by name) and bind on its
 // role let the node add itself as a subject, and so hold that role where
 // the binding grants it. ns "" means ClusterRoleBindings.
@@ -680,7 +861,7 @@ func (g *Graph) roleNamed(resource, ns, name string) *Role {
 // escalations: escalate plus update on a role bound to the node lets it
 // write any rule into that role.
 func (g *Graph) escalations(n *Node, ns string) []Edge {
-	if n.Kind != Identity {
+	if n.Kind != Identity && n.Kind != Rights {
 		return nil
 	}
 	var out []Edge
@@ -998,7 +1179,7 @@ func (r *Reach) Path(n *Node) []Edge {
 	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
 		out[i], out[j] = out[j], out[i]
 	}
-	return out
+	return fold(out)
 }
 
 // Find returns the first node reached (nearest first) of a kind.
@@ -1032,6 +1213,9 @@ func (g *Graph) CanTransitively(start *Node, a Action) Transitive {
 	}
 	r := g.Reach(start)
 	for _, n := range r.Reached() {
+		if n.Kind == Rights {
+			continue // its identity was asked already
+		}
 		if ok, ev := g.Allows(n, a); ok {
 			return Transitive{Allowed: true, Path: r.Path(n), Holder: n, Evidence: ev}
 		}
@@ -1051,7 +1235,7 @@ var everyone = map[string]bool{user.AllAuthenticated: true, user.AllUnauthentica
 func (g *Graph) rulesAt(n *Node, ns string, withoutCommon bool) []rbacv1.PolicyRule {
 	var out []rbacv1.PolicyRule
 	switch n.Kind {
-	case Identity:
+	case Identity, Rights:
 		g.policy.VisitRules(n.Principal, ns, func(gr Grant) bool {
 			r := gr.Role.Rules[gr.Rule]
 			if gr.Binding.Kind == "RoleBinding" && len(r.NonResourceURLs) > 0 {
@@ -1138,6 +1322,67 @@ func (g *Graph) Gains(start, target *Node) bool {
 	return false
 }
 
+// Prepare expands the whole graph reachable from the starts and works out,
+// by one breadth-first search backwards from cluster-admin and one from
+// root on a node, every node's shortest way to each. Worst then answers
+// those at once; what remains per start is the nearest gain, and the
+// search for it stops there. For analysing every subject of a cluster.
+func (g *Graph) Prepare(starts []*Node) {
+	seen := map[*Node]bool{}
+	queue := append([]*Node{}, starts...)
+	for _, n := range starts {
+		seen[n] = true
+	}
+	into := map[*Node][]Edge{}
+	for len(queue) > 0 {
+		n := queue[0]
+		queue = queue[1:]
+		for _, e := range g.Edges(n) {
+			into[e.To] = append(into[e.To], e)
+			if !seen[e.To] {
+				seen[e.To] = true
+				queue = append(queue, e.To)
+			}
+		}
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.toward = map[NodeKind]map[*Node]Edge{}
+	for _, kind := range []NodeKind{ClusterAdmin, NodeRoot} {
+		next := map[*Node]Edge{}
+		target := g.nodes[fmt.Sprintf("k%d:%s", kind, "")]
+		if target != nil {
+			back := []*Node{target}
+			done := map[*Node]bool{target: true}
+			for len(back) > 0 {
+				n := back[0]
+				back = back[1:]
+				for _, e := range into[n] {
+					if !done[e.From] {
+						done[e.From] = true
+						next[e.From] = e
+						back = append(back, e.From)
+					}
+				}
+			}
+		}
+		g.toward[kind] = next
+	}
+}
+
+// towardPath follows a prepared way from n to a kind's node.
+func (g *Graph) towardPath(n *Node, kind NodeKind) []Edge {
+	next := g.toward[kind]
+	var out []Edge
+	for e, ok := next[n]; ok; e, ok = next[e.To] {
+		out = append(out, e)
+		if e.To.Kind == kind {
+			break
+		}
+	}
+	return out
+}
+
 // Worst is the most severe node a start reaches that gives it rights it
 // does not have: cluster-admin, else root on a node, else the nearest
 // identity or role with a gain; nil when there is none, with the shortest
@@ -1150,7 +1395,19 @@ func (g *Graph) Worst(start *Node) (*Node, []Edge) {
 		return nil, nil
 	}
 	if known := start.toAdmin.Load(); known != nil {
-		return (*known)[len(*known)-1].To, *known
+		return (*known)[len(*known)-1].To, fold(*known)
+	}
+	g.mu.Lock()
+	prepared := g.toward != nil
+	g.mu.Unlock()
+	if prepared {
+		if p := g.towardPath(start, ClusterAdmin); len(p) > 0 {
+			return p[len(p)-1].To, fold(p)
+		}
+		if p := g.towardPath(start, NodeRoot); len(p) > 0 {
+			return p[len(p)-1].To, fold(p)
+		}
+		return g.nearestGain(start)
 	}
 	sc, _ := g.scratch.Get().(*bfsScratch)
 	if sc == nil {
@@ -1201,10 +1458,10 @@ func (g *Graph) Worst(start *Node) (*Node, []Edge) {
 	if bestLen >= 0 {
 		path := append(sc.path(best), bestTail...)
 		g.remember(start, path)
-		return path[len(path)-1].To, path
+		return path[len(path)-1].To, fold(path)
 	}
 	if root >= 0 {
-		return sc.nodes[root], sc.path(root)
+		return sc.nodes[root], fold(sc.path(root))
 	}
 	for _, i := range order {
 		if firstIdentity < 0 && g.Gains(start, sc.nodes[i]) {
@@ -1213,7 +1470,32 @@ func (g *Graph) Worst(start *Node) (*Node, []Edge) {
 		}
 	}
 	if firstIdentity >= 0 {
-		return sc.nodes[firstIdentity], sc.path(firstIdentity)
+		return sc.nodes[firstIdentity], fold(sc.path(firstIdentity))
+	}
+	return nil, nil
+}
+
+// nearestGain searches forward from start for the nearest identity or role
+// with rights it lacks, and stops there.
+func (g *Graph) nearestGain(start *Node) (*Node, []Edge) {
+	sc, _ := g.scratch.Get().(*bfsScratch)
+	if sc == nil {
+		sc = &bfsScratch{}
+	}
+	defer g.scratch.Put(sc)
+	sc.reset()
+	sc.visit(start, Edge{}, -1)
+	for head := 0; head < len(sc.nodes); head++ {
+		cur := int32(head) // #nosec G115 -- bounded by the node count
+		for _, e := range g.Edges(sc.nodes[cur]) {
+			if !sc.visit(e.To, e, cur) {
+				continue
+			}
+			i := int32(len(sc.nodes) - 1) // #nosec G115 -- bounded by the node count
+			if (e.To.Kind == Identity || e.To.Kind == RoleGrant) && g.Gains(start, e.To) {
+				return e.To, fold(sc.path(i))
+			}
+		}
 	}
 	return nil, nil
 }

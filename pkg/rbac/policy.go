@@ -50,10 +50,15 @@ type Binding struct {
 	// then grants nothing, as in the API server).
 	Role   *Role
 	Object *inventory.Object
+
+	ref string // Ref, computed once the binding is placed
 }
 
 // Ref is "ClusterRoleBinding/NAME" or "RoleBinding/NAMESPACE/NAME".
 func (b *Binding) Ref() string {
+	if b.ref != "" {
+		return b.ref
+	}
 	if b.Kind == "ClusterRoleBinding" {
 		return "ClusterRoleBinding/" + b.Name
 	}
@@ -224,6 +229,8 @@ func New(in Input, opts Options) *Policy {
 }
 
 func (p *Policy) addBinding(b *Binding) {
+	b.ref = ""
+	b.ref = b.Ref()
 	switch b.RoleRef.Kind {
 	case "ClusterRole":
 		b.Role = p.clusterRoles[b.RoleRef.Name]

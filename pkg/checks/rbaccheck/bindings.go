@@ -2,6 +2,7 @@ package rbaccheck
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/rampart-k8s/rampart/pkg/check"
@@ -220,12 +221,20 @@ func (escalationPath) CheckInventory(ctx *check.Context, report func(check.Resul
 			}
 		}
 	}
-	for _, subject := range order {
+	starts := make([]*rbac.Node, len(order))
+	for i, subject := range order {
 		who, err := rbac.ParseSubject(subject)
 		if err != nil {
 			continue
 		}
-		worst, path := g.Worst(g.IdentityNode(subject, who))
+		starts[i] = g.IdentityNode(subject, who)
+	}
+	g.Prepare(slices.DeleteFunc(slices.Clone(starts), func(n *rbac.Node) bool { return n == nil }))
+	for i, subject := range order {
+		if starts[i] == nil {
+			continue
+		}
+		worst, path := g.Worst(starts[i])
 		if worst == nil {
 			continue
 		}
