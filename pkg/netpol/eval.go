@@ -322,38 +322,46 @@ func (m *Model) IsolatesAll(namespace string, d Direction) bool {
 }
 
 // HasWorkloads reports whether the input has workloads in a namespace.
-func (m *Model) HasWorkloads(namespace string) bool {
-	for _, w := range m.Workloads {
-		if w.Namespace == namespace {
-			return true
-		}
-	}
-	return false
-}
+func (m *Model) HasWorkloads(namespace string) bool { return len(m.classesIn(namespace)) > 0 }
 
 // SelectedBy lists the workloads a policy's podSelector picks (host-network
 // ones included, which the policy then does not govern).
 func (m *Model) SelectedBy(p *Policy) []*Workload {
 	var out []*Workload
-	for _, w := range m.Workloads {
-		if w.Namespace == p.Namespace && p.selector.Matches(labelsOf(w.Labels)) {
-			out = append(out, w)
+	for _, c := range m.classesIn(p.Namespace) {
+		if p.selector.Matches(labelsOf(c.rep.Labels)) {
+			out = append(out, c.members...)
 		}
 	}
 	return out
+}
+
+// classesIn lists the classes of a namespace (indexed on first use).
+func (m *Model) classesIn(ns string) []*class {
+	m.nsOnce.Do(func() {
+		m.nsClasses = map[string][]*class{}
+		for _, c := range m.classes {
+			m.nsClasses[c.rep.Namespace] = append(m.nsClasses[c.rep.Namespace], c)
+		}
+	})
+	return m.nsClasses[ns]
 }
 
 // PeerSelectsAny reports whether a selector peer of policy p takes in some
 // workload of the input; judged is false when the input cannot tell (the
 // namespaces it could select have no workloads in the input).
 func (m *Model) PeerSelectsAny(p *Policy, pe *Peer) (judged, any bool) {
-	for _, c := range m.classes {
-		if pe.Namespaces == nil && c.rep.Namespace != p.Namespace {
-			continue
+	var candidates []*class
+	if pe.Namespaces == nil {
+		candidates = m.classesIn(p.Namespace)
+	} else {
+		for name, ns := range m.Namespaces {
+			if pe.Namespaces.Matches(labelsOf(ns.Labels)) {
+				candidates = append(candidates, m.classesIn(name)...)
+			}
 		}
-		if pe.Namespaces != nil && !pe.Namespaces.Matches(labelsOf(c.ns.Labels)) {
-			continue
-		}
+	}
+	for _, c := range candidates {
 		judged = true
 		// By labels alone: a host-network workload the labels pick is what
 		// the author meant, even though policies do not govern it.

@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/rampart-k8s/rampart/pkg/inventory"
 	corev1 "k8s.io/api/core/v1"
@@ -70,8 +71,10 @@ type Model struct {
 	Policies   []*Policy
 	Options    Options
 
-	classes []*class
-	byNS    map[string][]*Policy
+	classes   []*class
+	nsOnce    sync.Once
+	nsClasses map[string][]*class
+	byNS      map[string][]*Policy
 	// Problems found while building (bad selectors...).
 	Problems []string
 }
