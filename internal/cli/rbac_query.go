@@ -338,7 +338,7 @@ func (o *RBACPathsOptions) Run() error {
 }
 
 func kindName(k rbac.NodeKind) string {
-	return [...]string{"identity", "role", "run-as", "pods-of", "node-root", "cluster-admin"}[k]
+	return [...]string{"identity", "role", "run-as", "pods-of", "node-root", "cluster-admin", "rights"}[k]
 }
 
 func writePathsText(w io.Writer, subject string, r *rbac.Reach, targets []*rbac.Node, gains map[*rbac.Node]bool) error {
@@ -383,6 +383,9 @@ func writeDOT(w io.Writer, r *rbac.Reach) error {
 	fmt.Fprintln(w, "  node [shape=box, fontname=\"Helvetica\"];")
 	fmt.Fprintf(w, "  %q [label=%q, style=bold];\n", r.Start.Key(), r.Start.String())
 	for _, n := range r.Reached() {
+		if n.Kind == rbac.Rights {
+			continue // folded into the steps out of it
+		}
 		attrs := ""
 		switch n.Kind {
 		case rbac.ClusterAdmin, rbac.NodeRoot:
