@@ -95,13 +95,15 @@ func NewModel(inv *inventory.Inventory, opts Options) *Model {
 		}
 	}
 	for _, o := range inv.Objects() {
-		if o.Namespace == "" {
+		if inventory.ClusterScoped(o.Kind) {
 			continue
 		}
-		if _, ok := m.Namespaces[o.Namespace]; !ok {
-			m.Namespaces[o.Namespace] = &Namespace{Name: o.Namespace, Labels: map[string]string{NamespaceNameLabel: o.Namespace}}
+		ns := namespaceOf(o)
+		if _, ok := m.Namespaces[ns]; !ok {
+			m.Namespaces[ns] = &Namespace{Name: ns, Labels: map[string]string{NamespaceNameLabel: ns}}
 		}
 		if w := workloadOf(o, opts.BareOwnedPods); w != nil {
+			w.Namespace = ns
 			m.Workloads = append(m.Workloads, w)
 		}
 	}
@@ -110,6 +112,11 @@ func NewModel(inv *inventory.Inventory, opts Options) *Model {
 		np, ok := o.Typed.(*networkingv1.NetworkPolicy)
 		if !ok {
 			continue
+		}
+		if np.Namespace == "" { // a manifest without metadata.namespace
+			c := *np
+			c.Namespace = namespaceOf(o)
+			np = &c
 		}
 		p, err := compile(np, o)
 		if err != nil {
@@ -121,6 +128,15 @@ func NewModel(inv *inventory.Inventory, opts Options) *Model {
 	}
 	m.classify()
 	return m
+}
+
+// namespaceOf is an object's namespace; a manifest that names none is in
+// default, where kubectl apply without -n puts it.
+func namespaceOf(o *inventory.Object) string {
+	if o.Namespace == "" {
+		return "default"
+	}
+	return o.Namespace
 }
 
 // workloadOf turns an object that runs pods into a workload; objects a

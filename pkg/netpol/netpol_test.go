@@ -145,3 +145,22 @@ spec:
 		t.Errorf("ranges\n got %s\nwant %s", strings.Join(got, " "), want)
 	}
 }
+
+// TestNamespacelessManifests: objects without metadata.namespace are in
+// default, as kubectl apply puts them.
+func TestNamespacelessManifests(t *testing.T) {
+	m := model(t, `apiVersion: v1
+kind: Pod
+metadata: {name: a, labels: {app: a}}
+spec: {containers: [{name: c, image: x}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: deny}
+spec: {podSelector: {}}
+`, Options{})
+	w := m.workload(t, "default/a")
+	if !m.Isolated(w, Ingress) {
+		t.Error("the namespace-less policy does not isolate the namespace-less pod: both are in default")
+	}
+}
