@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"runtime/debug"
 	"strings"
 	"time"
 
@@ -201,26 +200,6 @@ func (o *ScanOptions) Run() error {
 		return &exitError{code: ExitFindings}
 	}
 	return nil
-}
-
-// liveGCPercent paces the garbage collector during live scans. A live scan
-// keeps every object it lists until the report is written, so most of what
-// it allocates stays live; at the default pace (GOGC=100) the collector
-// runs each time the heap doubles and marks the growing inventory again
-// each time. At 400 the heap grows five-fold between cycles: on the
-// 10,000-object benchmark (docs/PERFORMANCE.md) the scan then spends about
-// a fifth less CPU time for some 20 MiB more peak memory.
-const liveGCPercent = 400
-
-// liveGC sets the live scan's collector pace, unless GOGC is set in the
-// environment (GOMEMLIMIT, when set, bounds the heap either way), and
-// returns the function that restores the previous pace.
-func liveGC() (restore func()) {
-	if _, set := os.LookupEnv("GOGC"); set {
-		return func() {}
-	}
-	prev := debug.SetGCPercent(liveGCPercent)
-	return func() { debug.SetGCPercent(prev) }
 }
 
 // restConfig loads the client configuration as kubectl does: --kubeconfig,
