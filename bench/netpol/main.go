@@ -11,13 +11,11 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"runtime"
 	"slices"
 	"time"
@@ -52,22 +50,10 @@ func main() {
 		}
 		return
 	}
-	var rs []result
-	var rss []int64
-	for range *runs {
-		cmd := exec.Command(os.Args[0], "-child") // #nosec G204 G702 -- this very program, re-run as the measured child
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, os.Stderr
-		s, err := benchutil.Measure(cmd)
-		if err != nil || s.Code != 0 {
-			fail(fmt.Errorf("child run: %v (exit %d)", err, s.Code))
-		}
-		var r result
-		if err := json.Unmarshal(out.Bytes(), &r); err != nil {
-			fail(err)
-		}
-		rs = append(rs, r)
-		rss = append(rss, s.RSSKiB)
+	rs := make([]result, 0, *runs)
+	rss, err := benchutil.RunSelf(*runs, func() any { rs = append(rs, result{}); return &rs[len(rs)-1] }, "-child")
+	if err != nil {
+		fail(err)
 	}
 	med := func(f func(r result) time.Duration) time.Duration {
 		var ds []time.Duration

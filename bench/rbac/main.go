@@ -19,14 +19,12 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"runtime"
 	"slices"
 	"sync"
@@ -75,22 +73,10 @@ func main() {
 		}
 		return
 	}
-	var rs []result
-	var rss []int64
-	for i := 0; i < *runs; i++ {
-		cmd := exec.Command(os.Args[0], "-child", fmt.Sprintf("-queries=%d", *queries)) // #nosec G204 G702 -- this very program, re-run as the measured child
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, os.Stderr
-		s, err := benchutil.Measure(cmd)
-		if err != nil || s.Code != 0 {
-			fail(fmt.Errorf("child run: %v (exit %d)", err, s.Code))
-		}
-		var r result
-		if err := json.Unmarshal(out.Bytes(), &r); err != nil {
-			fail(err)
-		}
-		rs = append(rs, r)
-		rss = append(rss, s.RSSKiB)
+	rs := make([]result, 0, *runs)
+	rss, err := benchutil.RunSelf(*runs, func() any { rs = append(rs, result{}); return &rs[len(rs)-1] }, "-child", fmt.Sprintf("-queries=%d", *queries))
+	if err != nil {
+		fail(err)
 	}
 	med := func(f func(r result) time.Duration) time.Duration {
 		var ds []time.Duration

@@ -72,36 +72,31 @@ func (o *TestOptions) Run() error {
 	var results []assertionOut
 	var net *netpol.Model
 	failed, errored := 0, 0
+	add := func(out assertionOut, passed bool) {
+		switch {
+		case out.Error != "":
+			out.Result = "error"
+			errored++
+		case !passed:
+			out.Result = "fail"
+			failed++
+		default:
+			out.Result = "pass"
+		}
+		results = append(results, out)
+	}
 	for _, c := range contracts {
 		for _, r := range contract.Evaluate(c, o.model) {
-			out := assertionOut{Contract: c.Name, File: c.File, Line: r.Assertion.Line, Name: r.Assertion.Title(),
-				Evidence: r.Evidence, Error: r.Error, Warnings: r.Warnings, Result: "pass"}
-			switch {
-			case r.Error != "":
-				out.Result = "error"
-				errored++
-			case !r.Passed:
-				out.Result = "fail"
-				failed++
-			}
-			results = append(results, out)
+			add(assertionOut{Contract: c.Name, File: c.File, Line: r.Assertion.Line, Name: r.Assertion.Title(),
+				Evidence: r.Evidence, Error: r.Error, Warnings: r.Warnings}, r.Passed)
 		}
 		if len(c.Network) > 0 {
 			if net == nil {
 				net = netpol.NewModel(o.loaded.Inventory, netpol.Options{IPBlocksIgnorePods: o.IPBlocksIgnorePods})
 			}
 			for _, r := range contract.EvaluateNetwork(c, net) {
-				out := assertionOut{Contract: c.Name, File: c.File, Line: r.Connection.Line, Name: r.Connection.Title(),
-					Evidence: r.Evidence, Error: r.Error, Result: "pass"}
-				switch {
-				case r.Error != "":
-					out.Result = "error"
-					errored++
-				case !r.Passed:
-					out.Result = "fail"
-					failed++
-				}
-				results = append(results, out)
+				add(assertionOut{Contract: c.Name, File: c.File, Line: r.Connection.Line, Name: r.Connection.Title(),
+					Evidence: r.Evidence, Error: r.Error}, r.Passed)
 			}
 		}
 	}

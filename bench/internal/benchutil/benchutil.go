@@ -127,3 +127,24 @@ func ReadSummary(path string) (Summary, error) {
 
 // S3 formats a duration in seconds with three decimals.
 func S3(d time.Duration) string { return fmt.Sprintf("%.3fs", d.Seconds()) }
+
+// RunSelf re-runs this very program runs times with args (its -child
+// mode), decoding each run's standard output as JSON into a fresh value
+// from next; it returns the peak RSS of each run in KiB.
+func RunSelf(runs int, next func() any, args ...string) ([]int64, error) {
+	var rss []int64
+	for range runs {
+		cmd := exec.Command(os.Args[0], args...) // #nosec G204 G702 -- this very program, re-run as the measured child
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, os.Stderr
+		s, err := Measure(cmd)
+		if err != nil || s.Code != 0 {
+			return nil, fmt.Errorf("child run: %v (exit %d)", err, s.Code)
+		}
+		if err := json.Unmarshal(out.Bytes(), next()); err != nil {
+			return nil, err
+		}
+		rss = append(rss, s.RSSKiB)
+	}
+	return rss, nil
+}
