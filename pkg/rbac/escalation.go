@@ -244,7 +244,7 @@ func (g *Graph) rightsOf(n *Node) *Node {
 		var b strings.Builder
 		p.forBindings(&n.Principal, ns, func(bd *Binding, _ rbacv1.Subject) {
 			if bd.Kind == "RoleBinding" {
-				b.WriteString(bd.Ref())
+				b.WriteString(bd.id)
 				b.WriteByte('|')
 			}
 		})
@@ -265,7 +265,7 @@ func (g *Graph) rightsOf(n *Node) *Node {
 func (g *Graph) fullRights(pr Principal, subject string) *Node {
 	var crbs strings.Builder
 	g.policy.forBindings(&pr, "", func(bd *Binding, _ rbacv1.Subject) {
-		crbs.WriteString(bd.Ref())
+		crbs.WriteString(bd.id)
 		crbs.WriteByte('|')
 	})
 	var bound []nsBindings
@@ -275,7 +275,7 @@ func (g *Graph) fullRights(pr Principal, subject string) *Node {
 		var b strings.Builder
 		g.policy.forBindings(&pr, ns, func(bd *Binding, _ rbacv1.Subject) {
 			if bd.Kind == "RoleBinding" {
-				b.WriteString(bd.Ref())
+				b.WriteString(bd.id)
 				b.WriteByte('|')
 			}
 		})

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/rampart-k8s/rampart/pkg/inventory"
@@ -28,10 +29,15 @@ type Role struct {
 	// Object is where the role came from; nil for built-in defaults that
 	// were not in the input.
 	Object *inventory.Object
+
+	ref string // Ref, once the role is placed
 }
 
 // Ref is "ClusterRole/NAME" or "Role/NAMESPACE/NAME".
 func (r *Role) Ref() string {
+	if r.ref != "" {
+		return r.ref
+	}
 	if r.Kind == "ClusterRole" {
 		return "ClusterRole/" + r.Name
 	}
@@ -52,6 +58,7 @@ type Binding struct {
 	Object *inventory.Object
 
 	ref string // Ref, computed once the binding is placed
+	id  string // short and unique in its policy, for keys
 }
 
 // Ref is "ClusterRoleBinding/NAME" or "RoleBinding/NAMESPACE/NAME".
@@ -96,6 +103,10 @@ type Policy struct {
 	nsOfUser, nsOfGroup map[string][]string
 
 	rules ruleIndex
+
+	nBindings      int
+	sortedRoles    []*Role
+	sortedBindings []*Binding
 
 	// aggregatedInto maps a ClusterRole to the aggregated ClusterRoles
 	// whose selectors pick it.
@@ -189,10 +200,17 @@ func New(in Input, opts Options) *Policy {
 		p.roles[ns+"/"+r.Name] = &Role{Kind: "Role", Namespace: ns, Name: r.Name, Rules: r.Rules,
 			Labels: r.Labels, Annotations: r.Annotations, Object: in.Objects[r]}
 	}
+	for _, r := range p.clusterRoles {
+		r.ref = r.Ref()
+	}
+	for _, r := range p.roles {
+		r.ref = r.Ref()
+	}
 	if opts.Aggregate {
 		p.aggregate()
 	}
 	p.aggregatedInto = aggregationEdges(p.clusterRoles)
+	p.sortedRoles = p.sortRoles()
 
 	seen := map[string]int{}
 	var all []*Binding
@@ -219,6 +237,7 @@ func New(in Input, opts Options) *Policy {
 		p.addBinding(b)
 	}
 	p.rules = buildRuleIndex(p)
+	p.sortedBindings = p.sortBindings()
 	sort.Slice(p.Problems, func(i, j int) bool {
 		if p.Problems[i].Ref != p.Problems[j].Ref {
 			return p.Problems[i].Ref < p.Problems[j].Ref
@@ -231,6 +250,8 @@ func New(in Input, opts Options) *Policy {
 func (p *Policy) addBinding(b *Binding) {
 	b.ref = ""
 	b.ref = b.Ref()
+	b.id = strconv.Itoa(p.nBindings)
+	p.nBindings++
 	switch b.RoleRef.Kind {
 	case "ClusterRole":
 		b.Role = p.clusterRoles[b.RoleRef.Name]
@@ -474,7 +495,10 @@ func (p *Policy) ClusterRole(name string) *Role { return p.clusterRoles[name] }
 func (p *Policy) Role(namespace, name string) *Role { return p.roles[namespace+"/"+name] }
 
 // Roles returns every role, ClusterRoles first, each group by name.
-func (p *Policy) Roles() []*Role {
+// Callers must not change the slice.
+func (p *Policy) Roles() []*Role { return p.sortedRoles }
+
+func (p *Policy) sortRoles() []*Role {
 	out := make([]*Role, 0, len(p.clusterRoles)+len(p.roles))
 	for _, r := range p.clusterRoles {
 		out = append(out, r)
@@ -492,7 +516,10 @@ func (p *Policy) Roles() []*Role {
 }
 
 // Bindings returns every binding, ClusterRoleBindings first, by name.
-func (p *Policy) Bindings() []*Binding {
+// Callers must not change the slice.
+func (p *Policy) Bindings() []*Binding { return p.sortedBindings }
+
+func (p *Policy) sortBindings() []*Binding {
 	out := slices.Clone(p.clusterBindings)
 	nss := make([]string, 0, len(p.bindings))
 	for ns := range p.bindings {

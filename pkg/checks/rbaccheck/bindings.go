@@ -33,8 +33,7 @@ func (clusterAdminBinding) Meta() check.Meta {
 }
 
 func (clusterAdminBinding) CheckInventory(ctx *check.Context, report func(check.Result)) {
-	m := model(ctx)
-	for _, b := range ownBindings(m) {
+	for _, b := range ownBindings(ctx) {
 		if b.Role == nil || !adminEquivalent(b.Role) {
 			continue
 		}
@@ -67,8 +66,7 @@ func (defaultSABound) Meta() check.Meta {
 }
 
 func (defaultSABound) CheckInventory(ctx *check.Context, report func(check.Result)) {
-	m := model(ctx)
-	for _, b := range ownBindings(m) {
+	for _, b := range ownBindings(ctx) {
 		if b.Role == nil {
 			continue
 		}
@@ -98,8 +96,7 @@ func (anonymousBinding) Meta() check.Meta {
 }
 
 func (anonymousBinding) CheckInventory(ctx *check.Context, report func(check.Result)) {
-	m := model(ctx)
-	for _, b := range ownBindings(m) {
+	for _, b := range ownBindings(ctx) {
 		if b.Role == nil {
 			continue
 		}
@@ -138,7 +135,7 @@ func (clusterWideBinding) Meta() check.Meta {
 
 func (clusterWideBinding) CheckInventory(ctx *check.Context, report func(check.Result)) {
 	m := model(ctx)
-	for _, b := range ownBindings(m) {
+	for _, b := range ownBindings(ctx) {
 		if b.Kind != "ClusterRoleBinding" || b.Role == nil || len(b.Role.Rules) == 0 || !allNamespaced(m, b.Role) {
 			continue
 		}
@@ -203,7 +200,7 @@ func (escalationPath) CheckInventory(ctx *check.Context, report func(check.Resul
 	}
 	first := map[string]place{}
 	var order []string
-	for _, b := range ownBindings(m) {
+	for _, b := range ownBindings(ctx) {
 		for i, s := range b.Subjects {
 			if systemSubject(s) {
 				continue

@@ -30,24 +30,33 @@ func model(ctx *check.Context) *rbac.Model {
 
 // ownRoles are the roles of the input that are not Kubernetes' unchanged
 // defaults.
-func ownRoles(m *rbac.Model) []*rbac.Role {
-	var out []*rbac.Role
-	for _, r := range m.Policy.Roles() {
-		if r.Object != nil && !rbac.UnchangedDefaultRole(r) {
-			out = append(out, r)
-		}
-	}
-	return out
+func ownRoles(ctx *check.Context) []*rbac.Role { return own(ctx).roles }
+
+func ownBindings(ctx *check.Context) []*rbac.Binding { return own(ctx).bindings }
+
+type ownObjects struct {
+	roles    []*rbac.Role
+	bindings []*rbac.Binding
 }
 
-func ownBindings(m *rbac.Model) []*rbac.Binding {
-	var out []*rbac.Binding
-	for _, b := range m.Policy.Bindings() {
-		if b.Object != nil && !rbac.UnchangedDefaultBinding(b) {
-			out = append(out, b)
+// own is worked out once per scan for all the checks: telling a changed
+// default from an unchanged one compares rules, which is not free.
+func own(ctx *check.Context) *ownObjects {
+	return ctx.Shared("rbac.own", func() any {
+		m := model(ctx)
+		o := &ownObjects{}
+		for _, r := range m.Policy.Roles() {
+			if r.Object != nil && !rbac.UnchangedDefaultRole(r) {
+				o.roles = append(o.roles, r)
+			}
 		}
-	}
-	return out
+		for _, b := range m.Policy.Bindings() {
+			if b.Object != nil && !rbac.UnchangedDefaultBinding(b) {
+				o.bindings = append(o.bindings, b)
+			}
+		}
+		return o
+	}).(*ownObjects)
 }
 
 // systemSubject: Kubernetes' own users and groups.
@@ -124,7 +133,7 @@ func (c *ruleCheck) Meta() check.Meta { return c.meta }
 // CheckInventory implements check.InventoryCheck.
 func (c *ruleCheck) CheckInventory(ctx *check.Context, report func(check.Result)) {
 	m := model(ctx)
-	for _, r := range ownRoles(m) {
+	for _, r := range ownRoles(ctx) {
 		held, bound := holders(m, r)
 		for i := range r.Rules {
 			rule := &r.Rules[i]
@@ -231,7 +240,7 @@ func (wildcardRule) Meta() check.Meta {
 
 func (wildcardRule) CheckInventory(ctx *check.Context, report func(check.Result)) {
 	m := model(ctx)
-	for _, r := range ownRoles(m) {
+	for _, r := range ownRoles(ctx) {
 		held, bound := holders(m, r)
 		for i, rule := range r.Rules {
 			var where []string
