@@ -98,3 +98,20 @@ func TestGCTunerFollowsCollections(t *testing.T) {
 		t.Errorf("after the scan GOGC is %d, want 100 back", got)
 	}
 }
+
+func TestFileMemoryLimit(t *testing.T) {
+	before := debug.SetMemoryLimit(-1)
+	restore := fileMemoryLimit()
+	if got := debug.SetMemoryLimit(-1); got != fileHeapLimit {
+		t.Errorf("limit during a file scan: %d, want %d", got, fileHeapLimit)
+	}
+	restore()
+	if got := debug.SetMemoryLimit(-1); got != before {
+		t.Errorf("limit after: %d, want %d", got, before)
+	}
+	t.Setenv("GOMEMLIMIT", "1GiB")
+	fileMemoryLimit()()
+	if got := debug.SetMemoryLimit(-1); got != before {
+		t.Errorf("with GOMEMLIMIT set the limit is the user's: %d", got)
+	}
+}

@@ -181,6 +181,7 @@ func (o *ScanOptions) Run() error {
 		rep = scan.Cluster(context.Background(), opts, cluster.Options{Config: cfg, Namespaces: o.Namespaces, Timeout: o.Timeout, Progress: progress.add})
 		progress.done()
 	} else {
+		defer fileMemoryLimit()()
 		rep = scan.Files(opts)
 	}
 	var metas []check.Meta

@@ -193,7 +193,9 @@ func (escalationPath) Meta() check.Meta {
 // a node, or another identity or role; on the subject's first binding.
 func (escalationPath) CheckInventory(ctx *check.Context, report func(check.Result)) {
 	m := model(ctx)
-	g := m.Graph()
+	// A graph of its own, dropped when the check is done: no other check
+	// needs it, and it is the largest part of the analysis.
+	g := rbac.NewGraph(m.Policy, m.State)
 	type place struct {
 		b *rbac.Binding
 		i int
