@@ -21,7 +21,7 @@ func TestNetpolExplain(t *testing.T) {
 	dir := examplesNetpol(t)
 	out, _, code := run(t, "", "netpol", "explain", "shop/frontend", "shop/database", "5432", "-f", dir)
 	if code != 1 || !strings.HasPrefix(out, "denied: shop/frontend[Deployment] → shop/database[StatefulSet] on TCP 5432") ||
-		!strings.Contains(out, "isolated by shop/default-deny-ingress, shop/database-from-data-manager") {
+		!strings.Contains(out, "isolated by shop/database-from-data-manager, shop/default-deny-ingress") {
 		t.Errorf("frontend → database: exit %d\n%s", code, out)
 	}
 	out, _, code = run(t, "", "netpol", "explain", "shop/data-manager", "shop/database", "5432/tcp", "-f", dir, "-o", "json")

@@ -126,6 +126,12 @@ func NewModel(inv *inventory.Inventory, opts Options) *Model {
 		m.Policies = append(m.Policies, p)
 		m.byNS[p.Namespace] = append(m.byNS[p.Namespace], p)
 	}
+	// Policies in name order, whatever order the input had (a file, a
+	// listing): explanations read the same for the same objects.
+	sort.Slice(m.Policies, func(i, j int) bool { return m.Policies[i].Ref() < m.Policies[j].Ref() })
+	for _, list := range m.byNS {
+		sort.Slice(list, func(i, j int) bool { return list[i].Ref() < list[j].Ref() })
+	}
 	m.classify()
 	return m
 }
