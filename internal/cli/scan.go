@@ -19,8 +19,6 @@ import (
 	"github.com/rampart-k8s/rampart/pkg/vuln"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
-	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/clientcmd"
 )
 
 // ScanOptions are the flags of `rampart scan`.
@@ -172,7 +170,7 @@ func (o *ScanOptions) Run() error {
 	}
 	var rep *finding.Report
 	if o.Cluster {
-		cfg, err := o.restConfig()
+		cfg, err := restConfig(o.Kubeconfig, o.Context)
 		if err != nil {
 			return &exitError{code: ExitError, err: err}
 		}
@@ -201,21 +199,6 @@ func (o *ScanOptions) Run() error {
 		return &exitError{code: ExitFindings}
 	}
 	return nil
-}
-
-// restConfig loads the client configuration as kubectl does: --kubeconfig,
-// then $KUBECONFIG, then ~/.kube/config, then in-cluster; --context picks
-// the context.
-func (o *ScanOptions) restConfig() (*rest.Config, error) {
-	rules := clientcmd.NewDefaultClientConfigLoadingRules()
-	rules.ExplicitPath = o.Kubeconfig
-	overrides := &clientcmd.ConfigOverrides{CurrentContext: o.Context}
-	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, overrides).ClientConfig()
-	if err != nil {
-		return nil, fmt.Errorf("cluster configuration: %w", err)
-	}
-	cfg.UserAgent = "rampart/" + Version
-	return cfg, nil
 }
 
 func isTerminal(w any) bool {
