@@ -25,11 +25,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rampart-k8s/rampart/internal/testobjects"
 	"github.com/rampart-k8s/rampart/pkg/inventory"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/kubernetes/scheme"
 )
 
 var (
@@ -771,21 +770,7 @@ func e2eModel(t *testing.T, s e2eStep, opts Options) *Model {
 			objs = append(objs, &inventory.Object{APIVersion: "v1", Kind: "Pod", Namespace: ns, Name: pod, Typed: e2ePod(ns, pod, s.PodLabels[ns+"/"+pod])})
 		}
 	}
-	docs := e2ePlaceholders().Replace(s.Policies)
-	for _, doc := range strings.Split(docs, "\n---\n") {
-		if strings.TrimSpace(doc) == "" {
-			continue
-		}
-		obj, gvk, err := scheme.Codecs.UniversalDeserializer().Decode([]byte(doc), nil, nil)
-		if err != nil {
-			t.Fatalf("%v\n%s", err, doc)
-		}
-		acc, err := meta.Accessor(obj)
-		if err != nil {
-			t.Fatal(err)
-		}
-		objs = append(objs, &inventory.Object{APIVersion: gvk.GroupVersion().String(), Kind: gvk.Kind, Namespace: acc.GetNamespace(), Name: acc.GetName(), Typed: obj})
-	}
+	objs = append(objs, testobjects.FromYAML(t, e2ePlaceholders().Replace(s.Policies))...)
 	m := NewModel(inventory.New(objs), opts)
 	if len(m.Problems) > 0 {
 		t.Fatalf("problems: %v", m.Problems)

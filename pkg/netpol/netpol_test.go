@@ -4,26 +4,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rampart-k8s/rampart/internal/testobjects"
 	"github.com/rampart-k8s/rampart/pkg/inventory"
-	"k8s.io/apimachinery/pkg/api/meta"
-	"k8s.io/client-go/kubernetes/scheme"
 )
 
 func model(t *testing.T, docs string, opts Options) *Model {
 	t.Helper()
-	var objs []*inventory.Object
-	for _, doc := range strings.Split(docs, "\n---\n") {
-		if strings.TrimSpace(doc) == "" {
-			continue
-		}
-		obj, gvk, err := scheme.Codecs.UniversalDeserializer().Decode([]byte(doc), nil, nil)
-		if err != nil {
-			t.Fatalf("%v\n%s", err, doc)
-		}
-		acc, _ := meta.Accessor(obj)
-		objs = append(objs, &inventory.Object{APIVersion: gvk.GroupVersion().String(), Kind: gvk.Kind, Namespace: acc.GetNamespace(), Name: acc.GetName(), Typed: obj})
-	}
-	m := NewModel(inventory.New(objs), opts)
+	m := NewModel(inventory.New(testobjects.FromYAML(t, docs)), opts)
 	if len(m.Problems) > 0 {
 		t.Fatalf("problems: %v", m.Problems)
 	}

@@ -4,29 +4,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rampart-k8s/rampart/internal/testobjects"
 	"github.com/rampart-k8s/rampart/pkg/inventory"
-	"k8s.io/apimachinery/pkg/api/meta"
-	"k8s.io/client-go/kubernetes/scheme"
 )
 
-// objects decodes a YAML stream into inventory objects, the way the file
-// source types them.
+// objects decodes a YAML stream into an inventory.
 func objects(t *testing.T, docs string) *inventory.Inventory {
 	t.Helper()
-	var out []*inventory.Object
-	for _, doc := range strings.Split(docs, "\n---\n") {
-		if strings.TrimSpace(doc) == "" {
-			continue
-		}
-		obj, gvk, err := scheme.Codecs.UniversalDeserializer().Decode([]byte(doc), nil, nil)
-		if err != nil {
-			t.Fatalf("%v\n%s", err, doc)
-		}
-		m, _ := meta.Accessor(obj)
-		out = append(out, &inventory.Object{APIVersion: gvk.GroupVersion().String(), Kind: gvk.Kind,
-			Namespace: m.GetNamespace(), Name: m.GetName(), Typed: obj})
-	}
-	return inventory.New(out)
+	return inventory.New(testobjects.FromYAML(t, docs))
 }
 
 const roleFor = `apiVersion: rbac.authorization.k8s.io/v1
