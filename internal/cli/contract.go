@@ -145,7 +145,7 @@ func (o *TestOptions) Run() error {
 		return &exitError{code: ExitError, err: fmt.Errorf("%d assertion(s) could not be evaluated", errored)}
 	}
 	if failed > 0 {
-		return o.finish(ExitFindings)
+		return o.loaded.finish(ExitFindings)
 	}
-	return o.finish(ExitOK)
+	return o.loaded.finish(ExitOK)
 }

@@ -82,6 +82,18 @@ func (in *loadedInput) report(w io.Writer) {
 	}
 }
 
+// finish turns an answer's exit code into the command's error, letting
+// input errors win: an answer from incomplete inputs is not to be trusted.
+func (in *loadedInput) finish(code int) error {
+	if n := len(in.Errors); n > 0 {
+		return &exitError{code: ExitError, err: fmt.Errorf("%d input(s) could not be read; the answer covers the rest", n)}
+	}
+	if code != ExitOK {
+		return &exitError{code: code}
+	}
+	return nil
+}
+
 // restConfig loads the client configuration as kubectl does: --kubeconfig,
 // then $KUBECONFIG, then ~/.kube/config, then in-cluster; --context picks
 // the context.

@@ -53,16 +53,6 @@ func (f *netpolFlags) load() error {
 	return nil
 }
 
-func (f *netpolFlags) finish(code int) error {
-	if n := len(f.loaded.Errors); n > 0 {
-		return &exitError{code: ExitError, err: fmt.Errorf("%d input(s) could not be read; the answer covers the rest", n)}
-	}
-	if code != ExitOK {
-		return &exitError{code: code}
-	}
-	return nil
-}
-
 func newNetpolCommand(streams IOStreams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "netpol",
@@ -165,9 +155,9 @@ func (o *NetpolExplainOptions) Run() error {
 		return &exitError{code: ExitError, err: err}
 	}
 	if e.Allowed {
-		return o.finish(ExitOK)
+		return o.loaded.finish(ExitOK)
 	}
-	return o.finish(ExitFindings)
+	return o.loaded.finish(ExitFindings)
 }
 
 type sideOut struct {
@@ -368,7 +358,7 @@ func (o *NetpolReachOptions) Run() error {
 	if err != nil {
 		return &exitError{code: ExitError, err: err}
 	}
-	return o.finish(ExitOK)
+	return o.loaded.finish(ExitOK)
 }
 
 // NetpolMatrixOptions are the flags of `rampart netpol matrix`.
@@ -450,7 +440,7 @@ func (o *NetpolMatrixOptions) Run() error {
 	if err != nil {
 		return &exitError{code: ExitError, err: err}
 	}
-	return o.finish(ExitOK)
+	return o.loaded.finish(ExitOK)
 }
 
 func refs(ws []*netpol.Workload) []string {

@@ -64,18 +64,6 @@ func (f *rbacFlags) load() error {
 	return nil
 }
 
-// finish turns an answer's exit code into the command's error, letting
-// input errors win: an answer from incomplete inputs is not to be trusted.
-func (f *rbacFlags) finish(code int) error {
-	if n := len(f.loaded.Errors); n > 0 {
-		return &exitError{code: ExitError, err: fmt.Errorf("%d input(s) could not be read; the answer covers the rest", n)}
-	}
-	if code != ExitOK {
-		return &exitError{code: code}
-	}
-	return nil
-}
-
 func newRBACCommand(streams IOStreams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "rbac",
@@ -190,9 +178,9 @@ func (o *RBACCanOptions) Run() error {
 		o.writeText(ans, a, d)
 	}
 	if ans.Allowed {
-		return o.finish(ExitOK)
+		return o.loaded.finish(ExitOK)
 	}
-	return o.finish(ExitFindings)
+	return o.loaded.finish(ExitFindings)
 }
 
 func (o *RBACCanOptions) writeText(ans canAnswer, a rbac.Action, d rbac.Decision) {

@@ -106,7 +106,7 @@ func (o *RBACWhoCanOptions) Run() error {
 	if err != nil {
 		return &exitError{code: ExitError, err: err}
 	}
-	return o.finish(ExitOK)
+	return o.loaded.finish(ExitOK)
 }
 
 func nonNil[T any](s []T) []T {
@@ -249,7 +249,7 @@ func (o *RBACPermissionsOptions) Run() error {
 	if err != nil {
 		return &exitError{code: ExitError, err: err}
 	}
-	return o.finish(ExitOK)
+	return o.loaded.finish(ExitOK)
 }
 
 // RBACPathsOptions are the flags of `rampart rbac paths`.
@@ -334,7 +334,7 @@ func (o *RBACPathsOptions) Run() error {
 	if err != nil {
 		return &exitError{code: ExitError, err: err}
 	}
-	return o.finish(ExitOK)
+	return o.loaded.finish(ExitOK)
 }
 
 func kindName(k rbac.NodeKind) string {
