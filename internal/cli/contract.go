@@ -66,8 +66,14 @@ func (o *TestOptions) Run() error {
 		}
 		contracts = append(contracts, c)
 	}
-	if err := o.load(); err != nil {
+	if err := o.loadInput(); err != nil {
 		return &exitError{code: ExitError, err: err}
+	}
+	// Each analysis is built only when a contract asks it something.
+	for _, c := range contracts {
+		if len(c.RBAC) > 0 && o.model == nil {
+			o.buildModel()
+		}
 	}
 	var results []assertionOut
 	var net *netpol.Model

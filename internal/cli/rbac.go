@@ -45,23 +45,35 @@ func (f *rbacFlags) validate(formats ...string) error {
 	return nil
 }
 
-// load reads the inputs and builds the model; what could not be read is
-// printed to stderr.
+// load reads the inputs and builds the model.
 func (f *rbacFlags) load() error {
+	if err := f.loadInput(); err != nil {
+		return err
+	}
+	f.buildModel()
+	return nil
+}
+
+// loadInput reads the inputs; what could not be read goes to stderr.
+func (f *rbacFlags) loadInput() error {
 	in, err := f.input.load(context.Background(), f.streams.In)
 	if err != nil {
 		return err
 	}
 	in.report(f.streams.ErrOut)
 	f.loaded = in
-	f.model = rbac.NewModel(in.Inventory, rbac.ModelOptions{Live: in.Live, NoDefaults: f.NoDefaults, UnlabelledRestricted: f.UnlabelledRestricted})
+	return nil
+}
+
+// buildModel builds the RBAC model of what loadInput read.
+func (f *rbacFlags) buildModel() {
+	f.model = rbac.NewModel(f.loaded.Inventory, rbac.ModelOptions{Live: f.loaded.Live, NoDefaults: f.NoDefaults, UnlabelledRestricted: f.UnlabelledRestricted})
 	// What makes part of the RBAC objects inert or ambiguous: bindings to
 	// missing roles (which come alive when one of that name is created),
 	// subjects that never match, objects placed in default.
 	for _, pr := range f.model.Policy.Problems {
 		fmt.Fprintf(f.streams.ErrOut, "rampart: warning: %s %s\n", pr.Ref, pr.Message)
 	}
-	return nil
 }
 
 func newRBACCommand(streams IOStreams) *cobra.Command {
