@@ -48,10 +48,10 @@ func run() error {
 	if err := os.WriteFile(filepath.Join(dir, "resources.json"), res, 0o600); err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(dir, "defaults.yaml"), def, 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "defaults.json"), def, 0o600); err != nil {
 		return err
 	}
 	fmt.Printf("wrote %s (%d bytes) and %s (%d bytes) from Kubernetes %s\n",
-		filepath.Join(dir, "resources.json"), len(res), filepath.Join(dir, "defaults.yaml"), len(def), c.Version)
+		filepath.Join(dir, "resources.json"), len(res), filepath.Join(dir, "defaults.json"), len(def), c.Version)
 	return nil
 }

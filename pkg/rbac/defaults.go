@@ -1,8 +1,6 @@
 package rbac
 
 import (
-	"bytes"
-	"fmt"
 	"slices"
 	"sync"
 
@@ -10,7 +8,6 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/component-helpers/auth/rbac/validation"
-	"sigs.k8s.io/yaml"
 )
 
 // BootstrapLabel marks the RBAC objects the API server creates itself.
@@ -26,36 +23,11 @@ var (
 // aggregation fills them). Callers must not modify the objects.
 func Defaults() Input {
 	defaultsOnce.Do(func() {
-		for _, doc := range bytes.Split(builtin.DefaultsYAML(), []byte("\n---\n")) {
-			var head struct {
-				Kind string `json:"kind"`
-			}
-			if err := yaml.Unmarshal(doc, &head); err != nil {
-				panic(fmt.Sprintf("pkg/rbac/builtin/defaults.yaml: %v", err))
-			}
-			var err error
-			switch head.Kind {
-			case "ClusterRole":
-				o := &rbacv1.ClusterRole{}
-				err = yaml.UnmarshalStrict(doc, o)
-				defaults.ClusterRoles = append(defaults.ClusterRoles, o)
-			case "ClusterRoleBinding":
-				o := &rbacv1.ClusterRoleBinding{}
-				err = yaml.UnmarshalStrict(doc, o)
-				defaults.ClusterRoleBindings = append(defaults.ClusterRoleBindings, o)
-			case "Role":
-				o := &rbacv1.Role{}
-				err = yaml.UnmarshalStrict(doc, o)
-				defaults.Roles = append(defaults.Roles, o)
-			case "RoleBinding":
-				o := &rbacv1.RoleBinding{}
-				err = yaml.UnmarshalStrict(doc, o)
-				defaults.RoleBindings = append(defaults.RoleBindings, o)
-			}
-			if err != nil {
-				panic(fmt.Sprintf("pkg/rbac/builtin/defaults.yaml: %v", err))
-			}
+		d, err := builtin.DecodeDefaults()
+		if err != nil {
+			panic(err.Error()) // our own embedded file: a build defect
 		}
+		defaults = Input{ClusterRoles: d.ClusterRoles, ClusterRoleBindings: d.ClusterRoleBindings, Roles: d.Roles, RoleBindings: d.RoleBindings}
 	})
 	return defaults
 }

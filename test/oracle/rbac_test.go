@@ -351,7 +351,7 @@ func TestBuiltinRBACDataIsFresh(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(def, builtin.DefaultsYAML()) {
-		t.Errorf("pkg/rbac/builtin/defaults.yaml differs from the API server's default RBAC objects; run make rbac-data")
+	if !bytes.Equal(def, builtin.DefaultsJSON()) {
+		t.Errorf("pkg/rbac/builtin/defaults.json differs from the API server's default RBAC objects; run make rbac-data")
 	}
 }

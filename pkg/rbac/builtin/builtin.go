@@ -8,16 +8,20 @@
 package builtin
 
 import (
+	"bytes"
 	_ "embed"
 	"encoding/json"
+	"fmt"
 	"sync"
+
+	rbacv1 "k8s.io/api/rbac/v1"
 )
 
 //go:embed resources.json
 var resourcesJSON []byte
 
-//go:embed defaults.yaml
-var defaultsYAML []byte
+//go:embed defaults.json
+var defaultsJSON []byte
 
 // Resource is one API resource as discovery describes it.
 type Resource struct {
@@ -58,5 +62,27 @@ func APIResources() Resources {
 // ResourcesJSON is the embedded file as is (for the freshness test).
 func ResourcesJSON() []byte { return resourcesJSON }
 
-// DefaultsYAML is the embedded default RBAC objects, a YAML stream.
-func DefaultsYAML() []byte { return defaultsYAML }
+// Defaults are the default RBAC objects of the embedded Kubernetes
+// version, by kind.
+type Defaults struct {
+	Comment             string                       `json:"comment"`
+	ClusterRoles        []*rbacv1.ClusterRole        `json:"clusterRoles"`
+	ClusterRoleBindings []*rbacv1.ClusterRoleBinding `json:"clusterRoleBindings"`
+	Roles               []*rbacv1.Role               `json:"roles"`
+	RoleBindings        []*rbacv1.RoleBinding        `json:"roleBindings"`
+}
+
+// DecodeDefaults decodes the embedded default RBAC objects, strictly: the
+// file is ours, and a field it has that the types lack is a defect.
+func DecodeDefaults() (*Defaults, error) {
+	dec := json.NewDecoder(bytes.NewReader(defaultsJSON))
+	dec.DisallowUnknownFields()
+	d := &Defaults{}
+	if err := dec.Decode(d); err != nil {
+		return nil, fmt.Errorf("pkg/rbac/builtin/defaults.json: %w", err)
+	}
+	return d, nil
+}
+
+// DefaultsJSON is the embedded file as is (for the freshness test).
+func DefaultsJSON() []byte { return defaultsJSON }
