@@ -92,15 +92,59 @@ func (p *Policy) Decide(who Principal, a Action) Decision {
 		d.Allowed, d.Masters = true, true
 	}
 	p.forBindings(&who, a.Namespace, func(b *Binding, subj rbacv1.Subject) {
-		for i := range b.Role.Rules {
-			if RuleAllows(&b.Role.Rules[i], &a) {
-				d.Allowed = true
-				d.Grants = append(d.Grants, Grant{Binding: b, Subject: subj, Role: b.Role, Rule: i})
-				return
-			}
-		}
+		d.add(b, subj, &a)
 	})
 	return d
+}
+
+// add records the first rule of a binding that allows the action.
+func (d *Decision) add(b *Binding, subj rbacv1.Subject, a *Action) {
+	for i := range b.Role.Rules {
+		if RuleAllows(&b.Role.Rules[i], a) {
+			d.Allowed = true
+			d.Grants = append(d.Grants, Grant{Binding: b, Subject: subj, Role: b.Role, Rule: i})
+			return
+		}
+	}
+}
+
+// applied is a binding that applies to a principal, with the subject that
+// matched.
+type applied struct {
+	b    *Binding
+	subj rbacv1.Subject
+}
+
+// Scope is what applies to one principal in one namespace, worked out once
+// for many questions: Decide for every action in that namespace, without
+// looking up the bindings each time.
+type Scope struct {
+	namespace string
+	masters   bool
+	bindings  []applied
+}
+
+// ScopeOf gathers the bindings that apply to the principal in a namespace
+// ("" for cluster scope).
+func (p *Policy) ScopeOf(who Principal, namespace string) *Scope {
+	s := &Scope{namespace: namespace, masters: who.inGroup(user.SystemPrivilegedGroup)}
+	p.forBindings(&who, namespace, func(b *Binding, subj rbacv1.Subject) {
+		s.bindings = append(s.bindings, applied{b, subj})
+	})
+	return s
+}
+
+// Decide is Policy.Decide for an action in the scope's namespace; for an
+// action elsewhere it reports ok false.
+func (s *Scope) Decide(a Action) (d Decision, ok bool) {
+	if a.Namespace != s.namespace {
+		return d, false
+	}
+	d.Allowed, d.Masters = s.masters, s.masters
+	for _, ap := range s.bindings {
+		d.add(ap.b, ap.subj, &a)
+	}
+	return d, true
 }
 
 // forBindings calls fn for each binding that applies to the principal in

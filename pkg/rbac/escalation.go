@@ -2,6 +2,7 @@ package rbac
 
 import (
 	"fmt"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -59,8 +60,7 @@ type Node struct {
 	// this node adds only the namespaces in bound.
 	groupRights *Node
 
-	// edges and toAdmin are filled once, under the graph's lock, and read
-	// without it.
+	// edges and toAdmin are set once and then only read.
 	edges   atomic.Pointer[[]Edge]
 	toAdmin atomic.Pointer[[]Edge]
 }
@@ -110,7 +110,10 @@ type Edge struct {
 
 // Graph is the escalation graph over a policy and a cluster state. Edges
 // are computed the first time a node is expanded and then kept, so the
-// analysis of many subjects shares the work. Safe for concurrent use.
+// analysis of many subjects shares the work. Safe for concurrent use:
+// nodes may be expanded in parallel (Prepare does), and the graph's lock
+// is held only to look up and add nodes and cached parts, never while
+// expanding.
 type Graph struct {
 	policy *Policy
 	state  State
@@ -124,6 +127,14 @@ type Graph struct {
 	byGroups map[string]*Node
 	// scoped caches namespaced() by scope and applicable bindings.
 	scoped map[string][]Edge
+	// groupSteps caches namespacedSteps() of a set of groups in a
+	// namespace (see inertIn).
+	groupSteps map[string][]Edge
+	// inert are the bindings whose rules take no step in a namespace
+	// (read-only rules that cannot read Secrets); exact turns off the
+	// shortcut they allow (for the test that holds it to the long way).
+	inert map[*Binding]bool
+	exact bool
 	// scratch holds Worst's reusable search arrays.
 	scratch sync.Pool
 
@@ -142,6 +153,7 @@ const noBindings = "\x00every-namespace"
 // NewGraph prepares an escalation graph.
 func NewGraph(p *Policy, st State) *Graph {
 	g := &Graph{policy: p, state: st, nodes: map[string]*Node{}, scoped: map[string][]Edge{}, byGroups: map[string]*Node{},
+		groupSteps: map[string][]Edge{}, inert: map[*Binding]bool{},
 		everything: &Role{Kind: "ClusterRole", Name: "(any rules it writes)", Rules: []rbacv1.PolicyRule{
 			{Verbs: []string{"*"}, APIGroups: []string{"*"}, Resources: []string{"*"}}}}}
 	for ns := range p.nsSubjects {
@@ -150,6 +162,9 @@ func NewGraph(p *Policy, st State) *Graph {
 	sort.Strings(g.nsWithBindings)
 	users, groups := map[string]bool{}, map[string]bool{}
 	for _, b := range p.Bindings() {
+		if b.Role != nil && inertRules(b.Role.Rules) {
+			g.inert[b] = true
+		}
 		for _, s := range b.Subjects {
 			switch s.Kind {
 			case rbacv1.UserKind:
@@ -164,6 +179,8 @@ func NewGraph(p *Policy, st State) *Graph {
 }
 
 func (g *Graph) node(key string, mk func() *Node) *Node {
+	g.mu.Lock()
+	defer g.mu.Unlock()
 	if n, ok := g.nodes[key]; ok {
 		return n
 	}
@@ -177,8 +194,6 @@ func (g *Graph) node(key string, mk func() *Node) *Node {
 // IdentityNode is the node of a principal; subject is how it is written
 // (user:NAME, group:NAME, sa:NS/NAME).
 func (g *Graph) IdentityNode(subject string, p Principal) *Node {
-	g.mu.Lock()
-	defer g.mu.Unlock()
 	return g.identity(subject, p)
 }
 
@@ -232,10 +247,16 @@ func (g *Graph) rightsOf(n *Node) *Node {
 		return g.fullRights(n.Principal, n.Subject)
 	}
 	gkey := strings.Join(n.Principal.Groups, ",")
+	g.mu.Lock()
 	groups := g.byGroups[gkey]
+	g.mu.Unlock()
 	if groups == nil {
+		// Two expansions may both get here: fullRights returns the same
+		// node to each.
 		groups = g.fullRights(Principal{Groups: n.Principal.Groups}, "members of "+strings.Join(n.Principal.Groups, ", "))
+		g.mu.Lock()
 		g.byGroups[gkey] = groups
+		g.mu.Unlock()
 	}
 	var bound []nsBindings
 	var key strings.Builder
@@ -399,18 +420,17 @@ func (g *Graph) scopes(n *Node) []string {
 	return nil
 }
 
-// Edges returns the steps out of a node, computing them once.
+// Edges returns the steps out of a node, computing them once. (Two
+// goroutines that expand the same node at once both compute it, to the
+// same result, and the first to finish sets it.)
 func (g *Graph) Edges(n *Node) []Edge {
 	if e := n.edges.Load(); e != nil {
 		return *e
 	}
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if e := n.edges.Load(); e != nil {
-		return *e
-	}
 	e := g.expand(n)
-	n.edges.Store(&e)
+	if !n.edges.CompareAndSwap(nil, &e) {
+		return *n.edges.Load()
+	}
 	return e
 }
 
@@ -501,6 +521,11 @@ func (g *Graph) expand(n *Node) []Edge {
 			// identity's own RoleBindings.
 			out = append(out, Edge{From: n, To: n.groupRights, How: "holds the rights of its groups"})
 			for _, b := range n.bound {
+				if g.inertIn(n, b.ns) {
+					out = append(out, g.groupNamespacedSteps(n, b.ns)...)
+					out = append(out, g.escalations(n, b.ns)...)
+					continue
+				}
 				out = append(out, g.namespaced(n, b.ns)...)
 			}
 			return dedupEdges(out)
@@ -523,7 +548,6 @@ func (g *Graph) expand(n *Node) []Edge {
 // rbs, the namespace's RoleBindings): ServiceAccounts of other namespaces, say, hold the
 // same rights in a namespace (through the groups every ServiceAccount
 // has), so what those rights reach there is the same but for the start.
-// Called under the graph's lock.
 func (g *Graph) namespacedShared(n *Node, ns, rbs string) []Edge {
 	var key strings.Builder
 	key.WriteString(ns)
@@ -531,10 +555,14 @@ func (g *Graph) namespacedShared(n *Node, ns, rbs string) []Edge {
 	key.WriteString(n.crbs)
 	key.WriteByte(0)
 	key.WriteString(rbs)
+	g.mu.Lock()
 	cached, ok := g.scoped[key.String()]
+	g.mu.Unlock()
 	if !ok {
 		cached = g.namespaced(n, ns)
+		g.mu.Lock()
 		g.scoped[key.String()] = cached
+		g.mu.Unlock()
 	}
 	out := make([]Edge, len(cached))
 	for i, e := range cached {
@@ -556,9 +584,75 @@ func dedupEdges(in []Edge) []Edge {
 	return out
 }
 
+// inertRules: rules that only read, and cannot read Secrets. The steps of
+// namespaced() read nothing but Secrets (P13 and the token Secrets); every
+// other step needs a verb that writes, binds, escalates or impersonates.
+func inertRules(rules []rbacv1.PolicyRule) bool {
+	for i := range rules {
+		r := &rules[i]
+		for _, v := range r.Verbs {
+			if v != "get" && v != "list" && v != "watch" {
+				return false
+			}
+		}
+		core := slices.Contains(r.APIGroups, "") || slices.Contains(r.APIGroups, rbacv1.APIGroupAll)
+		if core && (slices.Contains(r.Resources, "secrets") || slices.Contains(r.Resources, rbacv1.ResourceAll)) {
+			return false
+		}
+	}
+	return true
+}
+
+// inertIn: the node's own RoleBindings of the namespace (those that name
+// its user rather than its groups) are all inert, so that what it can do
+// there is what its groups can do, but for escalating the roles bound to
+// it (P2). Most ServiceAccounts of a cluster are bound to a role that
+// reads ConfigMaps or the like; their steps are then worked out once per
+// namespace and set of groups, not once per ServiceAccount.
+func (g *Graph) inertIn(n *Node, ns string) bool {
+	if g.exact || n.Principal.User == "" {
+		return false
+	}
+	inert := true
+	g.policy.forBindings(&n.Principal, ns, func(b *Binding, subj rbacv1.Subject) {
+		if b.Kind == "RoleBinding" && subj.Kind != rbacv1.GroupKind && !g.inert[b] {
+			inert = false
+		}
+	})
+	return inert
+}
+
+// groupNamespacedSteps are namespacedSteps of the node's groups in a
+// namespace, as steps of the node.
+func (g *Graph) groupNamespacedSteps(n *Node, ns string) []Edge {
+	key := n.groupRights.key + "\x00" + ns
+	g.mu.Lock()
+	cached, ok := g.groupSteps[key]
+	g.mu.Unlock()
+	if !ok {
+		cached = g.namespacedSteps(n.groupRights, ns)
+		g.mu.Lock()
+		g.groupSteps[key] = cached
+		g.mu.Unlock()
+	}
+	out := make([]Edge, len(cached))
+	for i, e := range cached {
+		e.From = n
+		out[i] = e
+	}
+	return out
+}
+
 // namespaced finds the steps a node can take in one namespace (noBindings:
 // in every namespace).
 func (g *Graph) namespaced(n *Node, ns string) []Edge {
+	// P2: escalate a role that is already bound to the node.
+	return append(g.namespacedSteps(n, ns), g.escalations(n, ns)...)
+}
+
+// namespacedSteps are the steps of namespaced() but P2, which depends on
+// the roles bound to the node rather than on what it may do.
+func (g *Graph) namespacedSteps(n *Node, ns string) []Edge {
 	var out []Edge
 	every := ns == noBindings
 	target := ns
@@ -568,8 +662,19 @@ func (g *Graph) namespaced(n *Node, ns string) []Edge {
 	add := func(to *Node, primitive, how string, ev ...Grant) {
 		out = append(out, Edge{From: n, To: to, Primitive: primitive, How: how, Evidence: ev})
 	}
+	// Most questions below are about this namespace: the bindings that
+	// apply in it are looked up once.
+	var scope *Scope
+	if n.Kind == Identity || n.Kind == Rights {
+		scope = g.policy.ScopeOf(n.Principal, ns)
+	}
 	in := func(verb, group, resource, sub, name string) (bool, []Grant) {
-		return g.Allows(n, Action{Verb: verb, APIGroup: group, Resource: resource, Subresource: sub, Name: name, Namespace: ns})
+		a := Action{Verb: verb, APIGroup: group, Resource: resource, Subresource: sub, Name: name, Namespace: ns}
+		if scope != nil {
+			d, _ := scope.Decide(a)
+			return d.Allowed, d.Grants
+		}
+		return g.Allows(n, a)
 	}
 	scopeText := " in namespace " + ns
 	if every {
@@ -704,8 +809,6 @@ func (g *Graph) namespaced(n *Node, ns string) []Edge {
 			out = append(out, g.joins(n, nsName)...)
 		}
 	}
-	// P2: escalate a role that is already bound to the node.
-	out = append(out, g.escalations(n, ns)...)
 	return out
 }
 
@@ -1329,21 +1432,30 @@ func (g *Graph) Gains(start, target *Node) bool {
 // search for it stops there. For analysing every subject of a cluster.
 func (g *Graph) Prepare(starts []*Node) {
 	seen := map[*Node]bool{}
-	queue := append([]*Node{}, starts...)
+	var level []*Node
 	for _, n := range starts {
-		seen[n] = true
+		if !seen[n] {
+			seen[n] = true
+			level = append(level, n)
+		}
 	}
+	// Breadth first, a level at a time: the nodes of a level are expanded
+	// on every core, then their edges are taken in the order a one-queue
+	// search would take them, so the ways found do not depend on timing.
 	into := map[*Node][]Edge{}
-	for len(queue) > 0 {
-		n := queue[0]
-		queue = queue[1:]
-		for _, e := range g.Edges(n) {
-			into[e.To] = append(into[e.To], e)
-			if !seen[e.To] {
-				seen[e.To] = true
-				queue = append(queue, e.To)
+	for len(level) > 0 {
+		g.expandAll(level)
+		var next []*Node
+		for _, n := range level {
+			for _, e := range g.Edges(n) {
+				into[e.To] = append(into[e.To], e)
+				if !seen[e.To] {
+					seen[e.To] = true
+					next = append(next, e.To)
+				}
 			}
 		}
+		level = next
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -1368,6 +1480,29 @@ func (g *Graph) Prepare(starts []*Node) {
 		}
 		g.toward[kind] = next
 	}
+}
+
+// expandAll computes the edges of the nodes on every core.
+func (g *Graph) expandAll(nodes []*Node) {
+	workers := min(runtime.GOMAXPROCS(0), len(nodes))
+	if workers < 2 {
+		for _, n := range nodes {
+			g.Edges(n)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := next.Add(1) - 1; i < int64(len(nodes)); i = next.Add(1) - 1 {
+				g.Edges(nodes[i])
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // towardPath follows a prepared way from n to a kind's node.
