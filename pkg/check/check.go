@@ -128,6 +128,14 @@ type InventoryCheck interface {
 	CheckInventory(ctx *Context, report func(Result))
 }
 
+// Lengthy is implemented by inventory checks that analyse the whole
+// cluster at length (an escalation graph, say). A run starts them before
+// the other inventory checks: the longest chain of work should not be the
+// last to get a core.
+type Lengthy interface {
+	Lengthy() bool
+}
+
 var idPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*/[a-z0-9]+(-[a-z0-9]+)*$`)
 
 // Registry holds checks by ID.

@@ -204,17 +204,31 @@ func (s *Stream) Finish(inv *inventory.Inventory) []finding.Finding {
 	for _, o := range objs {
 		o.PodTemplate()
 	}
-	// The inventory checks run meanwhile, concurrently with each other.
+	// The inventory checks run meanwhile, on as many workers as cores, the
+	// lengthy ones first: started all at once, the longest would share
+	// the cores with every other check until they were done.
 	invFound := make([][]finding.Finding, len(s.inv))
+	invOrder := make(chan int, len(s.inv))
+	for _, lengthy := range []bool{true, false} {
+		for i, c := range s.inv {
+			if l, ok := c.(Lengthy); (ok && l.Lengthy()) == lengthy {
+				invOrder <- i
+			}
+		}
+	}
+	close(invOrder)
 	var invWG sync.WaitGroup
-	for i, c := range s.inv {
+	for w := 0; w < min(runtime.GOMAXPROCS(0), len(s.inv)); w++ {
 		invWG.Add(1)
 		go func() {
 			defer invWG.Done()
-			m := c.Meta()
-			var results []pending
-			c.CheckInventory(ctx, func(res Result) { results = append(results, pending{meta: &m, res: res}) })
-			invFound[i] = resolve(results, true)
+			for i := range invOrder {
+				c := s.inv[i]
+				m := c.Meta()
+				var results []pending
+				c.CheckInventory(ctx, func(res Result) { results = append(results, pending{meta: &m, res: res}) })
+				invFound[i] = resolve(results, true)
+			}
 		}()
 	}
 	var streamed map[*inventory.Object]*checkedObject

@@ -191,6 +191,9 @@ func (escalationPath) Meta() check.Meta {
 // name (Kubernetes' system: users and groups aside), the most severe
 // identity it can reach with rights beyond its own: cluster-admin, root on
 // a node, or another identity or role; on the subject's first binding.
+// Lengthy: the escalation graph is the longest analysis of a scan.
+func (escalationPath) Lengthy() bool { return true }
+
 func (escalationPath) CheckInventory(ctx *check.Context, report func(check.Result)) {
 	m := model(ctx)
 	// A graph of its own, dropped when the check is done: no other check
