@@ -19,6 +19,7 @@
 // are reported, never asserted: the command fails only on errors.
 //
 //	go run ./bench/live [-scale N] [-runs N] [-workers N] [-cpuprofile FILE]
+//	go run ./bench/live -serve KUBECONFIG   # keep the loaded cluster up, for profiling by hand
 package main
 
 import (
@@ -60,6 +61,7 @@ func main() {
 	rounds := flag.Int("rounds", 5, "rounds of the in-process stage timing (the first is not counted)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of in-process live scans (list, checks, JSON) to this file")
 	stagesK := flag.String("stages", "", "internal: time the live scan in-process in stages with this kubeconfig")
+	serve := flag.String("serve", "", "load the cluster, write its kubeconfig to this file and keep it up until interrupted (no measurement)")
 	flag.Parse()
 
 	var err error
@@ -67,7 +69,7 @@ func main() {
 	case *stagesK != "":
 		err = runStages(*stagesK, *rounds, *cpuProfile)
 	default:
-		err = run(*scale, *runs, *warmup, *workers, *rounds, *cpuProfile)
+		err = run(*scale, *runs, *warmup, *workers, *rounds, *cpuProfile, *serve)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench/live:", err)
@@ -84,7 +86,7 @@ func resources() []bare.Resource {
 	return rs
 }
 
-func run(scale, runs, warmup, workers, rounds int, cpuProfile string) error {
+func run(scale, runs, warmup, workers, rounds int, cpuProfile, serve string) error {
 	if runs < 1 || scale < 1 || workers < 1 || warmup < 0 || rounds < 2 {
 		return errors.New("-scale, -runs and -workers must be at least 1, -warmup at least 0, -rounds at least 2")
 	}
@@ -170,6 +172,16 @@ func run(scale, runs, warmup, workers, rounds int, cpuProfile string) error {
 	fmt.Printf("the cluster holds %d objects of the %d resources rampart lists (settled in %s)\n", inCluster, len(rs), time.Since(t0).Round(time.Millisecond))
 
 	kc := filepath.Join(tmp, "bench.kubeconfig")
+	if serve != "" {
+		// For profiling and tracing by hand against a loaded cluster.
+		if err := c.WriteKubeconfig(serve, "rampart-bench", "system:masters"); err != nil {
+			return err
+		}
+		fmt.Printf("serving: kubeconfig in %s; Ctrl-C stops the cluster\n", serve)
+		fmt.Printf("floor: %s\n", strings.Join(append([]string{floorBin, "-kubeconfig", serve}, resourceArgs(rs)...), " "))
+		<-ctx.Done()
+		return nil
+	}
 	if err := c.WriteKubeconfig(kc, "rampart-bench", "system:masters"); err != nil {
 		return err
 	}
