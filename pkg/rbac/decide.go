@@ -1,6 +1,8 @@
 package rbac
 
 import (
+	"strings"
+
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apiserver/pkg/authentication/serviceaccount"
 	"k8s.io/apiserver/pkg/authentication/user"
@@ -165,6 +167,23 @@ func (p *Policy) forBindings(who *Principal, namespace string, fn func(b *Bindin
 			fn(b, subj)
 		}
 	}
+}
+
+// roleBindingIDs lists the RoleBindings of a namespace that apply to the
+// principal, in forBindings' order, as "id|id|" ("" for none).
+func (p *Policy) roleBindingIDs(who *Principal, namespace string) string {
+	var buf [16]*Binding
+	var b strings.Builder
+	for _, bd := range candidates(p.nsSubjects[namespace], who, buf[:0]) {
+		if bd.Role == nil {
+			continue
+		}
+		if _, ok := appliesTo(who, bd); ok {
+			b.WriteString(bd.id)
+			b.WriteByte('|')
+		}
+	}
+	return b.String()
 }
 
 // Allows is Decide without the evidence.

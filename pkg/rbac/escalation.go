@@ -123,6 +123,8 @@ type Graph struct {
 	// toward holds, after Prepare, each node's first step on a shortest
 	// way to cluster-admin and to root on a node.
 	toward map[NodeKind]map[*Node]Edge
+	// sas finds the identity nodes of ServiceAccounts.
+	sas map[saKey]*Node
 	// byGroups caches the rights nodes of sets of groups.
 	byGroups map[string]*Node
 	// scoped caches namespaced() by scope and applicable bindings.
@@ -153,7 +155,7 @@ const noBindings = "\x00every-namespace"
 // NewGraph prepares an escalation graph.
 func NewGraph(p *Policy, st State) *Graph {
 	g := &Graph{policy: p, state: st, nodes: map[string]*Node{}, scoped: map[string][]Edge{}, byGroups: map[string]*Node{},
-		groupSteps: map[string][]Edge{}, inert: map[*Binding]bool{},
+		groupSteps: map[string][]Edge{}, inert: map[*Binding]bool{}, sas: map[saKey]*Node{},
 		everything: &Role{Kind: "ClusterRole", Name: "(any rules it writes)", Rules: []rbacv1.PolicyRule{
 			{Verbs: []string{"*"}, APIGroups: []string{"*"}, Resources: []string{"*"}}}}}
 	for ns := range p.nsSubjects {
@@ -203,10 +205,27 @@ func (g *Graph) identity(subject string, p Principal) *Node {
 	})
 }
 
+// serviceAccount is the identity node of a ServiceAccount. Steps lead to
+// the same ServiceAccounts again and again (every pod runner reaches every
+// ServiceAccount of its namespace): the node is looked up by namespace and
+// name before its principal and key are put together.
 func (g *Graph) serviceAccount(ns, name string) *Node {
-	return g.identity("sa:"+ns+"/"+name, Principal{User: serviceaccount.MakeUsername(ns, name),
+	k := saKey{ns, name}
+	g.mu.Lock()
+	n := g.sas[k]
+	g.mu.Unlock()
+	if n != nil {
+		return n
+	}
+	n = g.identity("sa:"+ns+"/"+name, Principal{User: serviceaccount.MakeUsername(ns, name),
 		Groups: append(serviceaccount.MakeGroupNames(ns), user.AllAuthenticated)})
+	g.mu.Lock()
+	g.sas[k] = n
+	g.mu.Unlock()
+	return n
 }
+
+type saKey struct{ ns, name string }
 
 func (g *Graph) user(name string) *Node {
 	return g.identity("user:"+name, Principal{User: name, Groups: []string{user.AllAuthenticated}})
@@ -262,16 +281,9 @@ func (g *Graph) rightsOf(n *Node) *Node {
 	var key strings.Builder
 	key.WriteString(groups.key)
 	for _, ns := range p.nsOfUser[n.Principal.User] {
-		var b strings.Builder
-		p.forBindings(&n.Principal, ns, func(bd *Binding, _ rbacv1.Subject) {
-			if bd.Kind == "RoleBinding" {
-				b.WriteString(bd.id)
-				b.WriteByte('|')
-			}
-		})
-		if b.Len() > 0 {
-			bound = append(bound, nsBindings{ns, b.String()})
-			key.WriteString("\x00" + ns + "\x00" + b.String())
+		if ids := p.roleBindingIDs(&n.Principal, ns); ids != "" {
+			bound = append(bound, nsBindings{ns, ids})
+			writeScope(&key, ns, ids)
 		}
 	}
 	if len(bound) == 0 {
@@ -293,21 +305,21 @@ func (g *Graph) fullRights(pr Principal, subject string) *Node {
 	var all strings.Builder
 	all.WriteString(crbs.String())
 	for _, ns := range g.policy.namespacesOf(&pr) {
-		var b strings.Builder
-		g.policy.forBindings(&pr, ns, func(bd *Binding, _ rbacv1.Subject) {
-			if bd.Kind == "RoleBinding" {
-				b.WriteString(bd.id)
-				b.WriteByte('|')
-			}
-		})
-		if b.Len() > 0 {
-			bound = append(bound, nsBindings{ns, b.String()})
-			all.WriteString("\x00" + ns + "\x00" + b.String())
+		if ids := g.policy.roleBindingIDs(&pr, ns); ids != "" {
+			bound = append(bound, nsBindings{ns, ids})
+			writeScope(&all, ns, ids)
 		}
 	}
 	return g.node("rights:"+all.String(), func() *Node {
 		return &Node{Kind: Rights, Principal: pr, Subject: subject, crbs: crbs.String(), bound: bound}
 	})
+}
+
+func writeScope(b *strings.Builder, ns, ids string) {
+	b.WriteByte(0)
+	b.WriteString(ns)
+	b.WriteByte(0)
+	b.WriteString(ids)
 }
 
 // fold removes the steps into rights nodes from a path: the step out of
