@@ -35,6 +35,9 @@ type Object struct {
 	// OwnedPods counts the pods that a live object controls (directly or
 	// through ReplicaSets and Jobs), which the live source folds into it.
 	OwnedPods int
+	// PodIPs are the addresses of those pods (status.podIPs), for analyses
+	// that match addresses, such as NetworkPolicy ipBlocks.
+	PodIPs []string
 	// FieldIssues are the problems found decoding Raw into Typed (filled by
 	// pkg/schema); the fields concerned are left out of Typed.
 	FieldIssues []FieldIssue

@@ -14,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/yaml"
 )
 
@@ -79,5 +80,37 @@ func TestFinalLeavesOutWhatFoldingMayDrop(t *testing.T) {
 	}
 	if kept := page[:1]; &final(kept)[0] != &kept[0] {
 		t.Error("a page with nothing to leave out should be handed over as it is")
+	}
+}
+
+// TestFoldCarriesPodsToTheTopOwner: a Deployment's pods (through its
+// ReplicaSet) are counted on the Deployment with their addresses, and
+// leave the inventory; a pod whose controller is not listed stays.
+func TestFoldCarriesPodsToTheTopOwner(t *testing.T) {
+	yes := true
+	ref := func(kind, uid string) []metav1.OwnerReference {
+		return []metav1.OwnerReference{{Kind: kind, Name: uid, UID: types.UID(uid), Controller: &yes}}
+	}
+	pod := func(name, owner string, ips ...string) *inventory.Object {
+		p := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name, OwnerReferences: ref("ReplicaSet", owner)}}
+		for _, ip := range ips {
+			p.Status.PodIPs = append(p.Status.PodIPs, corev1.PodIP{IP: ip})
+		}
+		return &inventory.Object{Kind: "Pod", Name: name, UID: name, Typed: p}
+	}
+	deploy := &inventory.Object{Kind: "Deployment", Name: "web", UID: "web", Typed: &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "web", UID: "web"}}}
+	rs := &inventory.Object{Kind: "ReplicaSet", Name: "web-1", UID: "web-1",
+		Typed: &appsv1.ReplicaSet{ObjectMeta: metav1.ObjectMeta{Name: "web-1", UID: "web-1", OwnerReferences: ref("Deployment", "web")}}}
+	objs := []*inventory.Object{deploy, rs, pod("web-1-a", "web-1", "10.0.0.1", "fd00::1"), pod("web-1-b", "web-1", "10.0.0.2"),
+		pod("stray", "gone")}
+	var got []string
+	for _, o := range foldOwned(objs) {
+		got = append(got, o.Kind+"/"+o.Name)
+	}
+	if want := []string{"Deployment/web", "Pod/stray"}; !slices.Equal(got, want) {
+		t.Errorf("after folding: %v, want %v", got, want)
+	}
+	if deploy.OwnedPods != 2 || !slices.Equal(deploy.PodIPs, []string{"10.0.0.1", "fd00::1", "10.0.0.2"}) {
+		t.Errorf("the Deployment holds %d pods at %v, want 2 at 10.0.0.1, fd00::1, 10.0.0.2", deploy.OwnedPods, deploy.PodIPs)
 	}
 }

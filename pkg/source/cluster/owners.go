@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	"github.com/rampart-k8s/rampart/pkg/inventory"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/types"
 )
@@ -16,7 +17,7 @@ var ownedKinds = map[string]bool{"Pod": true, "ReplicaSet": true, "Job": true}
 // foldOwned drops pods, ReplicaSets and Jobs whose controller is in the
 // inventory and counts them on the top owner instead (a Deployment, not its
 // ReplicaSets and Pods), so that findings are reported once, on the object
-// a user edits, with the pods it runs counted. Objects whose owner is not
+// a user edits, with the pods it runs counted and their addresses kept. Objects whose owner is not
 // listed (it was not allowed, or is a custom controller) stay.
 func foldOwned(objs []*inventory.Object) []*inventory.Object {
 	byUID := make(map[types.UID]*inventory.Object, len(objs))
@@ -39,7 +40,13 @@ func foldOwned(objs []*inventory.Object) []*inventory.Object {
 	for _, o := range objs {
 		if ownedKinds[o.Kind] && controllerOf(o, byUID) != nil {
 			if o.Kind == "Pod" {
-				top(o).OwnedPods++
+				owner := top(o)
+				owner.OwnedPods++
+				if pod, ok := o.Typed.(*corev1.Pod); ok {
+					for _, ip := range pod.Status.PodIPs {
+						owner.PodIPs = append(owner.PodIPs, ip.IP)
+					}
+				}
 			}
 			continue
 		}
