@@ -46,8 +46,9 @@ func TestGCPercentBoundsTheHeapGoal(t *testing.T) {
 	}{
 		{0, liveGCPercent},
 		{1, liveGCPercent},
-		{35 * mib, liveGCPercent},
-		{liveHeapGoal / 5, 400}, // goal: liveHeapGoal
+		{20 * mib, liveGCPercent},
+		{liveHeapGoal / 16, 1500}, // goal: liveHeapGoal
+		{liveHeapGoal / 5, 400},
 		{liveHeapGoal / 4, 300},
 		{liveHeapGoal / 3, 200},
 		{liveHeapGoal / 2, 100},
