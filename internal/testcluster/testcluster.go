@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -31,15 +32,38 @@ type Cluster struct {
 	Dir string
 	// URL is the API server's address (https://127.0.0.1:PORT).
 	URL string
-	// EtcdURL is etcd's client address (plain HTTP on loopback).
+	// EtcdURL is etcd's client address on loopback: http:// with
+	// EtcdPlain, https:// otherwise.
 	EtcdURL string
+	// EtcdPeerURL is etcd's peer address, with the same scheme and the
+	// same client certificate requirement as EtcdURL.
+	EtcdPeerURL string
+	// EtcdDataDir is etcd's data folder.
+	EtcdDataDir string
+	// EtcdSecurity is how etcd serves clients and peers.
+	EtcdSecurity EtcdSecurity
+	// EtcdCAFile is the CA of etcd's server certificate and, with
+	// EtcdMutualTLS, of the client certificates it accepts (empty with
+	// EtcdPlain).
+	EtcdCAFile string
+	// EtcdAPIServerCert is the client certificate the API server presents
+	// to etcd (empty with EtcdPlain): the right one for tests.
+	EtcdAPIServerCert ClientCert
 	// Version is the API server's reported version, e.g. v1.37.2.
 	Version string
 
 	ca      *ca
+	etcdCA  *ca
 	procs   []*exec.Cmd
 	logs    []*os.File
 	stopped sync.Once
+	mu      sync.Mutex
+
+	// The API server's process (an index into procs) and its flags
+	// before Options.APIServerArgs, for RestartAPIServer.
+	apiIndex    int
+	apiBaseArgs []string
+	admin       *kubernetes.Clientset
 }
 
 // Options tune a cluster.
@@ -53,6 +77,13 @@ type Options struct {
 	StartTimeout time.Duration
 	// APIServerArgs are extra kube-apiserver flags (an audit policy, say).
 	APIServerArgs []string
+	// Etcd is how etcd serves clients and peers: plain HTTP (the default),
+	// TLS, or TLS with client certificate authentication. The API server
+	// gets the matching --etcd-cafile, --etcd-certfile and --etcd-keyfile.
+	Etcd EtcdSecurity
+	// NoControllerManager starts etcd and the API server alone (tests of
+	// storage need no controllers, and start faster without them).
+	NoControllerManager bool
 }
 
 // DefaultControllers is the controller set a test cluster runs.
@@ -161,17 +192,18 @@ func Start(ctx context.Context, opts Options) (c *Cluster, err error) {
 	if err != nil {
 		return nil, err
 	}
-	c.EtcdURL = "http://127.0.0.1:" + strconv.Itoa(clientPort)
-	peerURL := "http://127.0.0.1:" + strconv.Itoa(peerPort)
-	if err := c.run(filepath.Join(bin, "etcd"), "etcd",
-		"--name=default", "--data-dir="+filepath.Join(dir, "etcd"),
-		"--listen-client-urls="+c.EtcdURL, "--advertise-client-urls="+c.EtcdURL,
-		"--listen-peer-urls="+peerURL, "--initial-advertise-peer-urls="+peerURL,
-		"--initial-cluster=default="+peerURL, "--unsafe-no-fsync", "--log-level=warn",
-	); err != nil {
+	etcdArgs, etcdClientArgs, err := c.etcdArgs(opts.Etcd, clientPort, peerPort)
+	if err != nil {
 		return nil, err
 	}
-	if err := waitHTTP(ctx, http.DefaultClient, c.EtcdURL+"/health"); err != nil {
+	if err := c.run(filepath.Join(bin, "etcd"), "etcd", etcdArgs...); err != nil {
+		return nil, err
+	}
+	healthClient, err := c.etcdHealthClient()
+	if err != nil {
+		return nil, err
+	}
+	if err := waitHTTP(ctx, healthClient, c.EtcdURL+"/health"); err != nil {
 		return nil, fmt.Errorf("etcd did not become healthy: %w (log: %s)", err, filepath.Join(dir, "etcd.log"))
 	}
 
@@ -181,33 +213,25 @@ func Start(ctx context.Context, opts Options) (c *Cluster, err error) {
 		return nil, err
 	}
 	c.URL = "https://127.0.0.1:" + strconv.Itoa(apiPort)
-	apiArgs := []string{
-		"--etcd-servers=" + c.EtcdURL,
-		"--bind-address=127.0.0.1", "--secure-port=" + strconv.Itoa(apiPort),
-		"--tls-cert-file=" + certFile, "--tls-private-key-file=" + keyFile,
-		"--client-ca-file=" + caFile,
+	apiArgs := append(etcdClientArgs,
+		"--bind-address=127.0.0.1", "--secure-port="+strconv.Itoa(apiPort),
+		"--tls-cert-file="+certFile, "--tls-private-key-file="+keyFile,
+		"--client-ca-file="+caFile,
 		"--authorization-mode=RBAC", "--anonymous-auth=false",
 		"--service-account-issuer=https://kubernetes.default.svc.cluster.local",
-		"--service-account-key-file=" + saPub, "--service-account-signing-key-file=" + saKey,
+		"--service-account-key-file="+saPub, "--service-account-signing-key-file="+saKey,
 		"--service-cluster-ip-range=10.96.0.0/16", "--allow-privileged=true",
-		"--cert-dir=" + filepath.Join(dir, "apiserver-certs"),
-	}
-	if err := c.run(filepath.Join(bin, "kube-apiserver"), "kube-apiserver", append(apiArgs, opts.APIServerArgs...)...); err != nil {
+		"--cert-dir="+filepath.Join(dir, "apiserver-certs"),
+	)
+	c.apiBaseArgs = apiArgs
+	if err := c.startAPIServer(ctx, bin, opts.APIServerArgs); err != nil {
 		return nil, err
 	}
-	admin, err := c.UserConfig("rampart-test-admin", "system:masters")
-	if err != nil {
-		return nil, err
-	}
-	adminClient, err := kubernetes.NewForConfig(admin)
-	if err != nil {
-		return nil, err
-	}
-	if err := waitReady(ctx, adminClient); err != nil {
-		return nil, fmt.Errorf("kube-apiserver did not become ready: %w (log: %s)", err, filepath.Join(dir, "kube-apiserver.log"))
-	}
-	if v, err := adminClient.Discovery().ServerVersion(); err == nil {
+	if v, err := c.admin.Discovery().ServerVersion(); err == nil {
 		c.Version = v.GitVersion
+	}
+	if opts.NoControllerManager {
+		return c, nil
 	}
 
 	// kube-controller-manager
@@ -231,11 +255,64 @@ func Start(ctx context.Context, opts Options) (c *Cluster, err error) {
 	return c, nil
 }
 
+// startAPIServer starts kube-apiserver with its base flags and extra,
+// and waits until it is ready.
+func (c *Cluster) startAPIServer(ctx context.Context, bin string, extra []string) error {
+	args := append(slices.Clone(c.apiBaseArgs), extra...)
+	c.mu.Lock()
+	c.apiIndex = len(c.procs)
+	c.mu.Unlock()
+	if err := c.run(filepath.Join(bin, "kube-apiserver"), "kube-apiserver", args...); err != nil {
+		return err
+	}
+	if c.admin == nil {
+		admin, err := c.UserConfig("rampart-test-admin", "system:masters")
+		if err != nil {
+			return err
+		}
+		if c.admin, err = kubernetes.NewForConfig(admin); err != nil {
+			return err
+		}
+	}
+	if err := waitReady(ctx, c.admin); err != nil {
+		return fmt.Errorf("kube-apiserver did not become ready: %w (log: %s)", err, filepath.Join(c.Dir, "kube-apiserver.log"))
+	}
+	return nil
+}
+
+// RestartAPIServer stops the API server and starts it again on the same
+// address and against the same etcd, with its base flags and extraArgs
+// (in place of Options.APIServerArgs): a new encryption configuration,
+// say. It returns once the new server is ready.
+func (c *Cluster) RestartAPIServer(ctx context.Context, extraArgs ...string) error {
+	bin, err := BinDir()
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	old := c.procs[c.apiIndex]
+	c.mu.Unlock()
+	_ = syscall.Kill(-old.Process.Pid, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { _ = old.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		_ = syscall.Kill(-old.Process.Pid, syscall.SIGKILL)
+		<-done
+	}
+	waitPortClosed(strings.TrimPrefix(c.URL, "https://"))
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	return c.startAPIServer(ctx, bin, extraArgs)
+}
+
 // run starts a component with its output in DIR/NAME.log. The component
 // is killed if the test process dies (Pdeathsig), so nothing outlives a
 // crashed or timed-out test.
 func (c *Cluster) run(bin, name string, args ...string) error {
-	logFile, err := os.Create(filepath.Join(c.Dir, name+".log")) // #nosec G304 -- a file in our own temp dir
+	// Appended to, so that a restarted component's earlier log stays.
+	logFile, err := os.OpenFile(filepath.Join(c.Dir, name+".log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600) // #nosec G304 -- a file in our own temp dir
 	if err != nil {
 		return err
 	}
@@ -246,8 +323,10 @@ func (c *Cluster) run(bin, name string, args ...string) error {
 		_ = logFile.Close()
 		return fmt.Errorf("starting %s: %w", name, err)
 	}
+	c.mu.Lock()
 	c.procs = append(c.procs, cmd)
 	c.logs = append(c.logs, logFile)
+	c.mu.Unlock()
 	return nil
 }
 
@@ -255,8 +334,13 @@ func (c *Cluster) run(bin, name string, args ...string) error {
 // to call more than once.
 func (c *Cluster) Stop() {
 	c.stopped.Do(func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
 		for i := len(c.procs) - 1; i >= 0; i-- {
 			p := c.procs[i]
+			if p.ProcessState != nil {
+				continue // already waited for (a restarted API server)
+			}
 			_ = syscall.Kill(-p.Process.Pid, syscall.SIGTERM)
 			done := make(chan struct{})
 			go func() { _ = p.Wait(); close(done) }()
@@ -363,11 +447,18 @@ func waitReady(ctx context.Context, client *kubernetes.Clientset) error {
 // once its port refuses connections, so a test knows the server is gone
 // rather than dying.
 func (c *Cluster) StopAPIServer() {
-	if len(c.procs) < 2 {
+	c.mu.Lock()
+	if c.apiIndex == 0 || c.apiIndex >= len(c.procs) {
+		c.mu.Unlock()
 		return
 	}
-	_ = syscall.Kill(-c.procs[1].Process.Pid, syscall.SIGKILL)
-	addr := strings.TrimPrefix(c.URL, "https://")
+	p := c.procs[c.apiIndex]
+	c.mu.Unlock()
+	_ = syscall.Kill(-p.Process.Pid, syscall.SIGKILL)
+	waitPortClosed(strings.TrimPrefix(c.URL, "https://"))
+}
+
+func waitPortClosed(addr string) {
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		conn, err := net.DialTimeout("tcp", addr, time.Second)
 		if err != nil {
@@ -377,11 +468,15 @@ func (c *Cluster) StopAPIServer() {
 	}
 }
 
-// Pids lists the component processes (for tests of the cleanup).
+// Pids lists the running component processes (for tests of the cleanup).
 func (c *Cluster) Pids() []int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	var out []int
 	for _, p := range c.procs {
-		out = append(out, p.Process.Pid)
+		if p.ProcessState == nil {
+			out = append(out, p.Process.Pid)
+		}
 	}
 	return out
 }
