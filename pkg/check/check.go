@@ -118,6 +118,16 @@ type ClusterCheck interface {
 	CheckCluster(ctx context.Context, c *Context, cfg *rest.Config, report func(Result))
 }
 
+// CommandCheck is a check whose findings come from an area command that
+// probes something a scan does not read (etcd's ports and stored values,
+// for `rampart etcd`). Scans never run it; it is registered so that
+// `rampart checks`, docs/checks.md and suppressions know it.
+type CommandCheck interface {
+	Check
+	// Command is the command line that reports it, e.g. "rampart etcd probe".
+	Command() string
+}
+
 // InventoryCheck looks at the inventory as a whole (for example to report a
 // kind once, or to compare objects). Inventory checks run concurrently with
 // each other and with object checks: they must only read the inventory
@@ -157,9 +167,9 @@ func NewRegistry(checks ...Check) (*Registry, error) {
 			return nil, fmt.Errorf("check %s registered twice", m.ID)
 		}
 		switch c.(type) {
-		case ObjectCheck, InventoryCheck, ClusterCheck:
+		case ObjectCheck, InventoryCheck, ClusterCheck, CommandCheck:
 		default:
-			return nil, fmt.Errorf("check %s implements none of ObjectCheck, InventoryCheck, ClusterCheck", m.ID)
+			return nil, fmt.Errorf("check %s implements none of ObjectCheck, InventoryCheck, ClusterCheck, CommandCheck", m.ID)
 		}
 		r.byID[m.ID] = c
 		r.checks = append(r.checks, c)
