@@ -63,7 +63,7 @@ type key struct{ check, kind, ns, name string }
 func listingSkipped(rep *finding.Report) []finding.Skipped {
 	var out []finding.Skipped
 	for _, s := range rep.Skipped {
-		if s.Resource != "" {
+		if s.Resource != "" && s.CheckID == "" {
 			out = append(out, s)
 		}
 	}
@@ -154,8 +154,12 @@ func TestLiveScanMatchesFileScan(t *testing.T) {
 	}
 }
 
-// bindReader grants the ClusterRole of deploy/rampart-reader.yaml to a user.
-func bindReader(t *testing.T, user string) {
+// bindReader grants the ClusterRole of deploy/rampart-reader.yaml to a user
+// of the shared cluster.
+func bindReader(t *testing.T, user string) { bindReaderIn(t, mustAdmin(t), user) }
+
+// bindReaderIn grants the reader ClusterRole to a user of any cluster.
+func bindReaderIn(t *testing.T, cs *kubernetes.Clientset, user string) {
 	t.Helper()
 	data, err := os.ReadFile("../../deploy/rampart-reader.yaml")
 	if err != nil {
@@ -166,7 +170,6 @@ func bindReader(t *testing.T, user string) {
 		t.Fatal(err)
 	}
 	role.Name = "rampart-reader-" + user
-	cs := mustAdmin(t)
 	if _, err := cs.RbacV1().ClusterRoles().Create(context.Background(), &role, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -241,7 +244,10 @@ func mustAdmin(t *testing.T) *kubernetes.Clientset {
 }
 
 // TestScanIsReadOnly scans a cluster whose API server audits every request
-// and asserts that rampart's user sent no write.
+// and asserts that rampart's user sent no write. The one create allowed is
+// of SubjectAccessReviews (questions to the authorizer, which store
+// nothing): with anonymous authentication on, as here, the anonymous
+// access check asks what anonymous users may do.
 func TestScanIsReadOnly(t *testing.T) {
 	dir := t.TempDir()
 	policy := filepath.Join(dir, "audit.yaml")
@@ -250,7 +256,7 @@ func TestScanIsReadOnly(t *testing.T) {
 	}
 	logPath := filepath.Join(dir, "audit.log")
 	c, err := testcluster.Start(context.Background(), testcluster.Options{Controllers: []string{"namespace-controller"},
-		APIServerArgs: []string{"--audit-policy-file=" + policy, "--audit-log-path=" + logPath}})
+		APIServerArgs: []string{"--audit-policy-file=" + policy, "--audit-log-path=" + logPath, "--anonymous-auth=true"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,14 +273,21 @@ func TestScanIsReadOnly(t *testing.T) {
 	verbs := map[string]int{}
 	err = wait.PollUntilContextTimeout(context.Background(), 200*time.Millisecond, 20*time.Second, true, func(context.Context) (bool, error) {
 		verbs = auditVerbs(t, logPath, "rampart-audited")
-		return verbs["list"] >= len(cluster.Resources), nil
+		lists := 0
+		for k, n := range verbs {
+			if strings.HasPrefix(k, "list ") {
+				lists += n
+			}
+		}
+		return lists >= len(cluster.Resources) && verbs["create subjectaccessreviews"] > 0, nil
 	})
 	if err != nil {
-		t.Fatalf("rampart's lists never reached the audit log: %v", verbs)
+		t.Fatalf("rampart's lists and reviews never reached the audit log: %v", verbs)
 	}
-	for v, n := range verbs {
-		if v != "list" && v != "get" && v != "watch" {
-			t.Errorf("rampart sent %d %q requests", n, v)
+	for k, n := range verbs {
+		v, resource, _ := strings.Cut(k, " ")
+		if v != "list" && v != "get" && v != "watch" && (v != "create" || resource != "subjectaccessreviews") {
+			t.Errorf("rampart sent %d %q requests", n, k)
 		}
 	}
 	t.Logf("audit log: rampart's user sent %v", verbs)
@@ -297,9 +310,12 @@ func auditVerbs(t *testing.T, path, user string) map[string]int {
 			User  struct {
 				Username string `json:"username"`
 			} `json:"user"`
+			ObjectRef struct {
+				Resource string `json:"resource"`
+			} `json:"objectRef"`
 		}
 		if json.Unmarshal(sc.Bytes(), &ev) == nil && ev.User.Username == user && ev.Stage == "ResponseComplete" {
-			out[ev.Verb]++
+			out[ev.Verb+" "+ev.ObjectRef.Resource]++
 		}
 	}
 	return out
@@ -493,6 +509,38 @@ func TestAnonymousAccess(t *testing.T) {
 	}
 	if strings.Contains(got[0].Message, "secrets") {
 		t.Errorf("view does not grant secrets: %s", got[0].Message)
+	}
+	// The authorizer, asked with the admin's credentials, says the same
+	// and more than the GETs show: view lists pods and ConfigMaps, and
+	// grants nothing that writes.
+	authorized, _ := got[0].Evidence["authorized"].([]string)
+	if !slices.Contains(authorized, "list pods") || !slices.Contains(authorized, "list configmaps") ||
+		slices.ContainsFunc(authorized, func(a string) bool { return strings.Contains(a, "secrets") || strings.HasPrefix(a, "create") }) {
+		t.Errorf("the authorizer's answers for anonymous with view: %v", authorized)
+	}
+	// Credentials that may not ask the authorizer (the reader role): the
+	// GETs still tell, and the report says what could not be judged.
+	bindReaderIn(t, cs, "reader")
+	readerCfg, err := c.UserConfig("reader")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep2 *finding.Report
+	_ = wait.PollUntilContextTimeout(context.Background(), 200*time.Millisecond, 20*time.Second, true, func(context.Context) (bool, error) {
+		rep2 = scan.Cluster(context.Background(), scan.Options{Registry: all.Registry()}, cluster.Options{Config: readerCfg, Namespaces: []string{"default"}})
+		return len(listingSkipped(rep2)) == 0, nil
+	})
+	if got := find(rep2); len(got) != 1 || got[0].Evidence["authorized"] != nil || !strings.Contains(got[0].Message, "/api/v1/pods") {
+		t.Errorf("with the reader role, the GETs alone must tell: %+v", got)
+	}
+	skippedAnon := false
+	for _, s := range rep2.Skipped {
+		if s.CheckID == "cluster/anonymous-access" && strings.Contains(s.Reason, "could not ask the authorizer") {
+			skippedAnon = true
+		}
+	}
+	if !skippedAnon {
+		t.Errorf("the reader may not create SubjectAccessReviews: the report must say so: %+v", rep2.Skipped)
 	}
 }
 

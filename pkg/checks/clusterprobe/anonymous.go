@@ -6,15 +6,19 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"fmt"
 	"io"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/rampart-k8s/rampart/pkg/check"
 	"github.com/rampart-k8s/rampart/pkg/finding"
+	authorizationv1 "k8s.io/api/authorization/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apiserver/pkg/authentication/user"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 )
 
@@ -51,8 +55,12 @@ func (anonymousAccess) Meta() check.Meta {
 
 // CheckCluster sends unauthenticated GETs to the API server, trusting only
 // the CA of the user's configuration, and reports every path beyond health
-// and version that answers with data.
-func (anonymousAccess) CheckCluster(ctx context.Context, _ *check.Context, cfg *rest.Config, report func(check.Result)) {
+// and version that answers with data. When the server takes anonymous
+// requests at all, it also asks the server's authorizer, with the user's
+// credentials, what the anonymous user may do beyond those GETs (create
+// pods, read Secrets, bind roles...): SubjectAccessReviews, which store
+// nothing.
+func (anonymousAccess) CheckCluster(ctx context.Context, c *check.Context, cfg *rest.Config, report func(check.Result)) {
 	client, err := anonymousClient(cfg)
 	if err != nil {
 		return
@@ -60,18 +68,31 @@ func (anonymousAccess) CheckCluster(ctx context.Context, _ *check.Context, cfg *
 	target := apiServer(cfg)
 	var open []string
 	statuses := map[string]int{}
-	for _, p := range sensitive {
+	for _, p := range append(append([]string{}, sensitive...), harmless...) {
 		code := get(ctx, client, cfg.Host+p)
 		statuses[p] = code
-		if code == http.StatusOK {
+		if code == http.StatusOK && !slices.Contains(harmless, p) {
 			open = append(open, strings.SplitN(p, "?", 2)[0])
 		}
 	}
-	if len(open) == 0 {
-		return
+	// 401 is the server refusing anonymous requests before authorization;
+	// any other answer means it authenticated the request as anonymous.
+	anonymousOn := false
+	for _, code := range statuses {
+		if code != 0 && code != http.StatusUnauthorized {
+			anonymousOn = true
+		}
 	}
-	for _, p := range harmless {
-		statuses[p] = get(ctx, client, cfg.Host+p)
+	if !anonymousOn {
+		return // rbac/anonymous-or-all-authenticated reports grants that wait for it
+	}
+	allowed, err := anonymousRights(ctx, cfg)
+	if err != nil {
+		c.Skip("cluster/anonymous-access", target.Kind+"/"+target.Name,
+			"could not ask the authorizer what anonymous users may do ("+err.Error()+"): judged by unauthenticated GETs only")
+	}
+	if len(open) == 0 && len(allowed) == 0 {
+		return
 	}
 	sev := finding.SeverityMedium
 	for _, p := range open {
@@ -79,9 +100,88 @@ func (anonymousAccess) CheckCluster(ctx context.Context, _ *check.Context, cfg *
 			sev = finding.SeverityCritical // objects, not only discovery
 		}
 	}
-	report(check.Result{Resource: target, Severity: sev, Field: "anonymous",
-		Evidence: map[string]any{"reachable": open, "statuses": statuses},
-		Message:  fmt.Sprintf("an unauthenticated client can read %s", strings.Join(open, ", "))})
+	if len(allowed) > 0 {
+		sev = finding.SeverityCritical
+	}
+	var parts []string
+	if len(open) > 0 {
+		parts = append(parts, "read "+strings.Join(open, ", "))
+	}
+	if len(allowed) > 0 {
+		parts = append(parts, "according to the server's authorizer, "+strings.Join(allowed, ", "))
+	}
+	ev := map[string]any{"reachable": open, "statuses": statuses}
+	if len(allowed) > 0 {
+		ev["authorized"] = allowed
+	}
+	report(check.Result{Resource: target, Severity: sev, Field: "anonymous", Evidence: ev,
+		Message: "an unauthenticated client can " + strings.Join(parts, "; ")})
+}
+
+// anonymousActions are what the authorizer is asked about for the
+// anonymous user, cluster-wide (RoleBindings of one namespace are the
+// RBAC checks' business).
+var anonymousActions = []struct {
+	verb, group, resource, sub string
+}{
+	{"*", "*", "*", ""},
+	{"list", "", "secrets", ""},
+	{"get", "", "secrets", ""},
+	{"list", "", "configmaps", ""},
+	{"list", "", "pods", ""},
+	{"create", "", "pods", ""},
+	{"create", "", "pods", "exec"},
+	{"create", "apps", "deployments", ""},
+	{"list", "", "nodes", ""},
+	{"get", "", "nodes", "proxy"},
+	{"list", "", "namespaces", ""},
+	{"create", "", "serviceaccounts", "token"},
+	{"create", "rbac.authorization.k8s.io", "rolebindings", ""},
+	{"create", "rbac.authorization.k8s.io", "clusterrolebindings", ""},
+	{"bind", "rbac.authorization.k8s.io", "clusterroles", ""},
+	{"escalate", "rbac.authorization.k8s.io", "clusterroles", ""},
+	{"impersonate", "", "users", ""},
+	{"impersonate", "", "groups", ""},
+	{"impersonate", "", "serviceaccounts", ""},
+	{"create", "certificates.k8s.io", "certificatesigningrequests", ""},
+}
+
+// anonymousRights asks the authorizer, one SubjectAccessReview per action,
+// what the anonymous user (system:anonymous in system:unauthenticated, as
+// the API server authenticates an anonymous request) may do.
+func anonymousRights(ctx context.Context, cfg *rest.Config) ([]string, error) {
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, a := range anonymousActions {
+		sar := &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{
+			User: user.Anonymous, Groups: []string{user.AllUnauthenticated},
+			ResourceAttributes: &authorizationv1.ResourceAttributes{Verb: a.verb, Group: a.group, Resource: a.resource, Subresource: a.sub},
+		}}
+		rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		got, err := cs.AuthorizationV1().SubjectAccessReviews().Create(rctx, sar, metav1.CreateOptions{})
+		cancel()
+		if err != nil {
+			return out, err
+		}
+		if got.Status.Allowed {
+			res := a.resource
+			if a.sub != "" {
+				res += "/" + a.sub
+			}
+			if a.group != "" && a.group != "*" {
+				res += "." + a.group
+			}
+			if a.verb == "*" {
+				out = append(out, "do anything (every verb on every resource)")
+				break
+			}
+			out = append(out, a.verb+" "+res)
+		}
+	}
+	return out, nil
 }
 
 func get(ctx context.Context, client *http.Client, url string) int {
