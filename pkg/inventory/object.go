@@ -148,7 +148,7 @@ var clusterScoped = map[string]bool{
 	"ValidatingAdmissionPolicyBinding": true, "MutatingAdmissionPolicy": true,
 	"MutatingAdmissionPolicyBinding": true, "CertificateSigningRequest": true,
 	"FlowSchema": true, "PriorityLevelConfiguration": true, "ClusterTrustBundle": true,
-	"DeviceClass": true, "ResourceSlice": true,
+	"DeviceClass": true, "ResourceSlice": true, "AdminNetworkPolicy": true, "BaselineAdminNetworkPolicy": true,
 }
 
 // ClusterScoped reports whether a built-in kind is cluster-scoped.

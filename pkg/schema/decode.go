@@ -22,10 +22,14 @@ import (
 	k8sschema "k8s.io/apimachinery/pkg/runtime/schema"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/client-go/kubernetes/scheme"
+	policyv1alpha1 "sigs.k8s.io/network-policy-api/apis/v1alpha1"
 )
 
 // Scheme is the set of built-in types rampart decodes into: client-go's
-// types plus CustomResourceDefinitions. It is rampart's own: client-go's
+// types, CustomResourceDefinitions, and the AdminNetworkPolicy API
+// (policy.networking.k8s.io/v1alpha1: AdminNetworkPolicy and
+// BaselineAdminNetworkPolicy, custom resources of SIG Network that the
+// NetworkPolicy engine evaluates). It is rampart's own: client-go's
 // global scheme is changed by whatever else registers into it (Helm adds
 // CRDs there), and what counts as built-in must not depend on imports.
 var Scheme = newScheme()
@@ -34,6 +38,7 @@ func newScheme() *runtime.Scheme {
 	s := runtime.NewScheme()
 	utilruntime.Must(scheme.AddToScheme(s))
 	utilruntime.Must(apiextensionsv1.AddToScheme(s))
+	utilruntime.Must(policyv1alpha1.Install(s))
 	return s
 }
 

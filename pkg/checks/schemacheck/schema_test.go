@@ -108,6 +108,7 @@ func TestUnknownKind(t *testing.T) {
 		{"apps/v1", "Deploymnet", finding.SeverityMedium, ""},
 		{"networking.k8s.io/v1", "Networkpolicy", finding.SeverityHigh, "networking.k8s.io/v1"},
 		{"policy/v1beta1", "PodSecurityPolicy", finding.SeverityHigh, "Pod Security admission"},
+		{"policy.networking.k8s.io/v1", "AdminNetworkPolicy", finding.SeverityHigh, "policy.networking.k8s.io/v1alpha1"},
 	}
 	for _, tc := range cases {
 		rep := checktest.Scan(t, "apiVersion: "+tc.apiVersion+"\nkind: "+tc.kind+"\nmetadata: {name: x}\n", nil)
@@ -120,7 +121,8 @@ func TestUnknownKind(t *testing.T) {
 			t.Errorf("%s %s: got %s %q", tc.apiVersion, tc.kind, got[0].Severity, got[0].Message)
 		}
 	}
-	for _, ok := range []string{"apps/v1 Deployment", "networking.k8s.io/v1 NetworkPolicy", "v1 Namespace", "batch/v1 CronJob", "autoscaling/v2 HorizontalPodAutoscaler"} {
+	for _, ok := range []string{"apps/v1 Deployment", "networking.k8s.io/v1 NetworkPolicy", "v1 Namespace", "batch/v1 CronJob", "autoscaling/v2 HorizontalPodAutoscaler",
+		"policy.networking.k8s.io/v1alpha1 AdminNetworkPolicy", "policy.networking.k8s.io/v1alpha1 BaselineAdminNetworkPolicy"} {
 		av, k, _ := strings.Cut(ok, " ")
 		rep := checktest.Scan(t, "apiVersion: "+av+"\nkind: "+k+"\nmetadata: {name: x}\n", nil)
 		if got := checktest.Find(rep, "schema/unknown-kind"); len(got) != 0 {

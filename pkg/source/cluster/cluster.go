@@ -53,6 +53,9 @@ type Resource struct {
 	Namespaced bool
 	// MetadataOnly lists PartialObjectMetadata: for Secrets.
 	MetadataOnly bool
+	// Optional resources are custom resources that many clusters do not
+	// serve: a server without them is not worth a word.
+	Optional bool
 }
 
 // Resources are the kinds the checks need. deploy/rampart-reader.yaml
@@ -78,6 +81,9 @@ var Resources = []Resource{
 	{GVR: gvr("rbac.authorization.k8s.io", "v1", "clusterroles"), Kind: "ClusterRole"},
 	{GVR: gvr("rbac.authorization.k8s.io", "v1", "clusterrolebindings"), Kind: "ClusterRoleBinding"},
 	{GVR: gvr("node.k8s.io", "v1", "runtimeclasses"), Kind: "RuntimeClass"},
+	// The AdminNetworkPolicy API's CRDs (sigs.k8s.io/network-policy-api).
+	{GVR: gvr("policy.networking.k8s.io", "v1alpha1", "adminnetworkpolicies"), Kind: "AdminNetworkPolicy", Optional: true},
+	{GVR: gvr("policy.networking.k8s.io", "v1alpha1", "baselineadminnetworkpolicies"), Kind: "BaselineAdminNetworkPolicy", Optional: true},
 }
 
 func gvr(group, version, resource string) k8sschema.GroupVersionResource {
@@ -134,6 +140,9 @@ func Load(ctx context.Context, opts Options) Result {
 						return
 					}
 					if apierrors.IsNotFound(err) {
+						if r.Optional {
+							return
+						}
 						res.Skipped = append(res.Skipped, finding.Skipped{Resource: r.GVR.Resource,
 							Reason: fmt.Sprintf("the server does not serve %s", resourceName(r))})
 						return
