@@ -34,13 +34,18 @@ func (p ports) union(q ports) ports {
 	if len(p) == 0 {
 		return q
 	}
-	all := append(slices.Clone(p), q...)
-	slices.SortFunc(all, func(a, b span) int { return a.lo - b.lo })
-	out := ports{all[0]}
-	for _, s := range all[1:] {
-		last := &out[len(out)-1]
-		if s.lo <= last.hi+1 {
-			last.hi = max(last.hi, s.hi)
+	// Merge the two sorted lists, joining overlapping and adjacent spans.
+	out := make(ports, 0, len(p)+len(q))
+	i, j := 0, 0
+	for i < len(p) || j < len(q) {
+		var s span
+		if j == len(q) || (i < len(p) && p[i].lo <= q[j].lo) {
+			s, i = p[i], i+1
+		} else {
+			s, j = q[j], j+1
+		}
+		if n := len(out); n > 0 && s.lo <= out[n-1].hi+1 {
+			out[n-1].hi = max(out[n-1].hi, s.hi)
 		} else {
 			out = append(out, s)
 		}
@@ -60,6 +65,32 @@ func (p ports) intersect(q ports) ports {
 			i++
 		} else {
 			j++
+		}
+	}
+	return out
+}
+
+// minus returns p without the ports of q.
+func (p ports) minus(q ports) ports {
+	if len(q) == 0 || len(p) == 0 {
+		return p
+	}
+	out := make(ports, 0, len(p)+len(q))
+	j := 0
+	for _, s := range p {
+		lo := s.lo
+		for j < len(q) && q[j].hi < lo {
+			j++
+		}
+		k := j
+		for ; k < len(q) && q[k].lo <= s.hi; k++ {
+			if q[k].lo > lo {
+				out = append(out, span{lo, q[k].lo - 1})
+			}
+			lo = max(lo, q[k].hi+1)
+		}
+		if lo <= s.hi {
+			out = append(out, span{lo, s.hi})
 		}
 	}
 	return out
@@ -129,6 +160,15 @@ func (c ConnSet) Intersect(d ConnSet) ConnSet {
 	var out ConnSet
 	for i := range out.byProto {
 		out.byProto[i] = c.byProto[i].intersect(d.byProto[i])
+	}
+	return out
+}
+
+// Minus returns c without the connections of d.
+func (c ConnSet) Minus(d ConnSet) ConnSet {
+	var out ConnSet
+	for i := range out.byProto {
+		out.byProto[i] = c.byProto[i].minus(d.byProto[i])
 	}
 	return out
 }

@@ -16,6 +16,16 @@ type class struct {
 	members   []*Workload
 	ns        *Namespace
 	selecting map[Direction][]*Policy
+	// subjectOf has a bit per AdminNetworkPolicy (by its index in
+	// Model.Admin) whose subject takes in the class, hasAdmin whether one
+	// of those has rules for a direction (index dirIndex), and
+	// baselineSubject whether the baseline's subject takes it in.
+	subjectOf       []uint64
+	hasAdmin        [2]bool
+	baselineSubject bool
+	// peerOf are, per direction, the AdminNetworkPolicy rules whose peers
+	// take in the class, in evaluation order; basePeerOf the baseline's.
+	peerOf, basePeerOf [2][]*AdminRule
 }
 
 func (m *Model) classify() {
@@ -28,6 +38,18 @@ func (m *Model) classify() {
 		for _, r := range append(append([]*Rule{}, p.IngressRules...), p.EgressRules...) {
 			for _, pe := range r.Peers {
 				blocks = blocks || pe.Block != nil
+			}
+		}
+	}
+	blocks = blocks && !m.Options.IPBlocksIgnorePods
+	for _, p := range m.adminPolicies() {
+		for _, k := range p.podKeys {
+			keySet[k] = true
+		}
+		for _, r := range p.EgressRules {
+			for _, pe := range r.Peers {
+				// networks peers see pods' addresses whatever the option.
+				blocks = blocks || pe.Networks != nil
 			}
 		}
 	}
@@ -58,7 +80,7 @@ func (m *Model) classify() {
 		if w.HostNetwork {
 			b.WriteString("\x00host")
 		}
-		if blocks && !m.Options.IPBlocksIgnorePods {
+		if blocks {
 			for _, ip := range w.IPs {
 				b.WriteString("\x00" + ip.String())
 			}
@@ -83,6 +105,7 @@ func (m *Model) classify() {
 		c.members = append(c.members, w)
 		w.class = c
 	}
+	m.indexAdmin()
 }
 
 func itoa(n int) string {
@@ -162,17 +185,84 @@ func (m *Model) ruleMatches(r *Rule, y *class, a netip.Addr) bool {
 type Side struct {
 	Direction Direction
 	Workload  *Workload
-	// Isolated: some policy selects the workload for this direction.
+	// Admin are the AdminNetworkPolicy rules that take in the other end,
+	// in evaluation order, each with the connections it decided or (Pass)
+	// handed on to the NetworkPolicies; the connections of different
+	// entries are disjoint.
+	Admin []AdminConns
+	// Isolated: some NetworkPolicy selects the workload for this direction.
 	Isolated bool
 	// Selecting are those policies.
 	Selecting []*Policy
-	// Rules are the rules that take in the other end, with what they
-	// allow.
+	// Rules are the NetworkPolicy rules that take in the other end, with
+	// what they allow (NetworkPolicies decide only what no
+	// AdminNetworkPolicy rule decided).
 	Rules []RuleConns
+	// Baseline are the BaselineAdminNetworkPolicy rules that decided
+	// connections with the other end: what no AdminNetworkPolicy decided,
+	// when no NetworkPolicy isolates the workload.
+	Baseline []AdminConns
 	// Conns is what this side allows with the other end.
 	Conns ConnSet
 	// Note says why policies do not apply (host networking).
 	Note string
+}
+
+// Layer names who decides a connection on one side.
+type Layer string
+
+// The layers, in the order they are consulted.
+const (
+	LayerHostNetwork Layer = "host-network"
+	LayerAdmin       Layer = "AdminNetworkPolicy"
+	LayerPolicy      Layer = "NetworkPolicy"
+	LayerBaseline    Layer = "BaselineAdminNetworkPolicy"
+	LayerDefault     Layer = "default"
+)
+
+// Verdict is how one side decides one connection.
+type Verdict struct {
+	Allowed bool
+	Layer   Layer
+	// Rule is the AdminNetworkPolicy or BaselineAdminNetworkPolicy rule
+	// that decided (layers AdminNetworkPolicy and
+	// BaselineAdminNetworkPolicy).
+	Rule *AdminRule
+	// Passed is the AdminNetworkPolicy rule that handed the connection on
+	// (action Pass), if one did.
+	Passed *AdminRule
+}
+
+// Verdict says which layer decides a connection on this side.
+func (s *Side) Verdict(proto Protocol, port int) Verdict {
+	v := Verdict{Allowed: s.Conns.Has(proto, port)}
+	if s.Note != "" {
+		v.Layer = LayerHostNetwork
+		return v
+	}
+	for _, a := range s.Admin {
+		if !a.Conns.Has(proto, port) {
+			continue
+		}
+		if a.Rule.Effective() == Pass {
+			v.Passed = a.Rule
+			break
+		}
+		v.Layer, v.Rule = LayerAdmin, a.Rule
+		return v
+	}
+	if s.Isolated {
+		v.Layer = LayerPolicy
+		return v
+	}
+	for _, b := range s.Baseline {
+		if b.Conns.Has(proto, port) {
+			v.Layer, v.Rule = LayerBaseline, b.Rule
+			return v
+		}
+	}
+	v.Layer = LayerDefault
+	return v
 }
 
 // RuleConns is a rule and the connections it allows with the other end.
@@ -183,18 +273,47 @@ type RuleConns struct {
 
 // side evaluates the workload x's direction d against the other end (y,
 // or the address a when y is nil); dst is the connection's destination,
-// against which named ports resolve (nil for an address).
-func (m *Model) side(x *class, d Direction, y *class, a netip.Addr, dst *Workload) Side {
+// against which named ports resolve (nil for an address). Without record
+// only Conns is filled (for the matrix), not the rules that decided.
+//
+// The layers: AdminNetworkPolicy rules first; what they leave undecided
+// or pass on goes to the NetworkPolicies when one isolates x, else to the
+// BaselineAdminNetworkPolicy, else is allowed.
+func (m *Model) side(x *class, d Direction, y *class, a netip.Addr, dst *Workload, record bool) Side {
 	s := Side{Direction: d, Workload: x.rep, Selecting: x.selecting[d]}
 	if x.rep.HostNetwork {
 		s.Conns, s.Note = AllConns(), "host-network pods are not governed by NetworkPolicies"
 		return s
 	}
+	// Without AdminNetworkPolicy rules that take in the other end, every
+	// connection goes on to the NetworkPolicies (the common case: no set
+	// algebra beyond what NetworkPolicies need).
+	var adminAllowed, rest ConnSet
+	admin := false
+	if x.hasAdmin[dirIndex(d)] {
+		adminAllowed, rest, s.Admin = m.adminLayer(x, d, false, y, a, dst, AllConns(), record)
+		// Passed connections go on like undecided ones: unless some rule
+		// decided something, the layer changed nothing.
+		admin = !rest.All()
+	}
 	if len(s.Selecting) == 0 {
-		s.Conns = AllConns()
+		if !admin {
+			rest = AllConns()
+		}
+		if x.baselineSubject && !rest.Empty() {
+			var allowed, undecided ConnSet
+			allowed, undecided, s.Baseline = m.adminLayer(x, d, true, y, a, dst, rest, record)
+			rest = allowed.Union(undecided)
+		}
+		if admin {
+			s.Conns = adminAllowed.Union(rest)
+		} else {
+			s.Conns = rest
+		}
 		return s
 	}
 	s.Isolated = true
+	var np ConnSet
 	for _, p := range s.Selecting {
 		rules := p.IngressRules
 		if d == Egress {
@@ -208,9 +327,15 @@ func (m *Model) side(x *class, d Direction, y *class, a netip.Addr, dst *Workloa
 			if c.Empty() {
 				continue
 			}
-			s.Rules = append(s.Rules, RuleConns{r, c})
-			s.Conns = s.Conns.Union(c)
+			if record {
+				s.Rules = append(s.Rules, RuleConns{r, c})
+			}
+			np = np.Union(c)
 		}
+	}
+	s.Conns = np
+	if admin {
+		s.Conns = adminAllowed.Union(rest.Intersect(np))
 	}
 	return s
 }
@@ -239,12 +364,12 @@ func (m *Model) Explain(from, to Endpoint, proto Protocol, port int) Explanation
 		tc = to.Workload.class
 	}
 	if fc != nil {
-		s := m.side(fc, Egress, tc, to.Addr, to.Workload)
+		s := m.side(fc, Egress, tc, to.Addr, to.Workload, true)
 		e.Egress = &s
 		e.Conns = e.Conns.Intersect(s.Conns)
 	}
 	if tc != nil {
-		s := m.side(tc, Ingress, fc, from.Addr, to.Workload)
+		s := m.side(tc, Ingress, fc, from.Addr, to.Workload, true)
 		e.Ingress = &s
 		e.Conns = e.Conns.Intersect(s.Conns)
 	}
@@ -279,11 +404,11 @@ func (m *Model) Matrix(workers int) *Matrix {
 				row := make([]ConnSet, n)
 				src := m.classes[i]
 				for j, dst := range m.classes {
-					eg := m.side(src, Egress, dst, netip.Addr{}, dst.rep)
+					eg := m.side(src, Egress, dst, netip.Addr{}, dst.rep, false)
 					if eg.Conns.Empty() {
 						continue
 					}
-					in := m.side(dst, Ingress, src, netip.Addr{}, dst.rep)
+					in := m.side(dst, Ingress, src, netip.Addr{}, dst.rep, false)
 					row[j] = eg.Conns.Intersect(in.Conns)
 				}
 				byClass[i] = row

@@ -42,10 +42,18 @@ func lastAddr(p netip.Prefix) netip.Addr {
 }
 
 // ExternalRanges cuts the IPv4 and IPv6 address spaces at every boundary
-// of every ipBlock (CIDRs and their exceptions), so that within one range
-// every policy decides alike: evaluating its first address decides it all.
+// of every ipBlock (CIDRs and their exceptions) and of every networks peer
+// of the AdminNetworkPolicies and the BaselineAdminNetworkPolicy, so that
+// within one range every policy decides alike: evaluating its first
+// address decides it all.
 func (m *Model) ExternalRanges() []Range {
 	var cuts []netip.Addr
+	cut := func(pr netip.Prefix) {
+		cuts = append(cuts, pr.Addr())
+		if next := lastAddr(pr).Next(); next.IsValid() {
+			cuts = append(cuts, next)
+		}
+	}
 	for _, p := range m.Policies {
 		for _, r := range append(append([]*Rule{}, p.IngressRules...), p.EgressRules...) {
 			for _, pe := range r.Peers {
@@ -53,10 +61,16 @@ func (m *Model) ExternalRanges() []Range {
 					continue
 				}
 				for _, pr := range append([]netip.Prefix{pe.Block.CIDR}, pe.Block.Except...) {
-					cuts = append(cuts, pr.Addr())
-					if next := lastAddr(pr).Next(); next.IsValid() {
-						cuts = append(cuts, next)
-					}
+					cut(pr)
+				}
+			}
+		}
+	}
+	for _, p := range m.adminPolicies() {
+		for _, r := range p.EgressRules {
+			for _, pe := range r.Peers {
+				for _, pr := range pe.Networks {
+					cut(pr)
 				}
 			}
 		}

@@ -1,8 +1,11 @@
 // Package netpol evaluates Kubernetes NetworkPolicies exactly as the API
-// specifies them (shared/reference/netpol-semantics.md): which workload
-// may open which connection to which, and why. Workloads that no selector
-// can tell apart are grouped, and connections are sets of port ranges per
-// protocol, so a whole-cluster matrix costs classes², not pods² × policies.
+// specifies them (shared/reference/netpol-semantics.md), with the
+// AdminNetworkPolicies and the BaselineAdminNetworkPolicy of
+// policy.networking.k8s.io/v1alpha1 layered around them (admin.go): which
+// workload may open which connection to which, and why. Workloads that no
+// selector can tell apart are grouped, and connections are sets of port
+// ranges per protocol, so a whole-cluster matrix costs classes², not
+// pods² × policies.
 package netpol
 
 import (
@@ -69,7 +72,13 @@ type Model struct {
 	Workloads  []*Workload
 	Namespaces map[string]*Namespace
 	Policies   []*Policy
-	Options    Options
+	// Admin are the AdminNetworkPolicies in the order they are evaluated:
+	// by priority, and by name where priorities are equal (the API leaves
+	// that order to implementations).
+	Admin []*AdminPolicy
+	// Baseline is the BaselineAdminNetworkPolicy (named default), if any.
+	Baseline *AdminPolicy
+	Options  Options
 
 	classes   []*class
 	nsOnce    sync.Once
@@ -79,8 +88,8 @@ type Model struct {
 	Problems []string
 }
 
-// NewModel reads the workloads, namespaces and NetworkPolicies of an
-// inventory. Objects a controller owns (a Deployment's ReplicaSets) are
+// NewModel reads the workloads, namespaces, NetworkPolicies,
+// AdminNetworkPolicies and BaselineAdminNetworkPolicy of an inventory. Objects a controller owns (a Deployment's ReplicaSets) are
 // left to their owner.
 func NewModel(inv *inventory.Inventory, opts Options) *Model {
 	m := &Model{Namespaces: map[string]*Namespace{}, byNS: map[string][]*Policy{}, Options: opts}
@@ -132,6 +141,7 @@ func NewModel(inv *inventory.Inventory, opts Options) *Model {
 	for _, list := range m.byNS {
 		sort.Slice(list, func(i, j int) bool { return list[i].Ref() < list[j].Ref() })
 	}
+	m.readAdmin(inv)
 	m.classify()
 	return m
 }
