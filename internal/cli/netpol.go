@@ -62,6 +62,14 @@ func newNetpolCommand(streams IOStreams) *cobra.Command {
 with except, protocols, named ports, endPort) for the workloads of the input:
 Deployments, StatefulSets, DaemonSets, Jobs, CronJobs, bare Pods.
 
+AdminNetworkPolicies and the BaselineAdminNetworkPolicy
+(policy.networking.k8s.io/v1alpha1) are layered around them as the API
+specifies: AdminNetworkPolicies first, by priority (equal priorities by
+name, which the API leaves open), their rules in order, the first match
+deciding (Allow, Deny, or Pass to the NetworkPolicies); then the
+NetworkPolicies, if one selects the pod for the direction; else the
+baseline; else allowed.
+
 Workloads are written NAMESPACE/NAME (or NAMESPACE/NAME[Kind]); addresses
 outside the cluster as an IP. Inputs are manifests (-f, repeatable) or a live
 cluster (--cluster).`,
@@ -167,8 +175,15 @@ type sideOut struct {
 	Selecting []string  `json:"selectedBy"`
 	Allows    bool      `json:"allows"`
 	Rules     []ruleOut `json:"matchingRules,omitempty"`
-	Conns     string    `json:"connections"`
-	Note      string    `json:"note,omitempty"`
+	// DecidedBy says which layer decided the connection asked about.
+	DecidedBy decisionOut `json:"decidedBy"`
+	// AdminRules and BaselineRules are the AdminNetworkPolicy and
+	// BaselineAdminNetworkPolicy rules that decided connections with the
+	// other end, in evaluation order.
+	AdminRules    []adminRuleOut `json:"adminRules,omitempty"`
+	BaselineRules []adminRuleOut `json:"baselineRules,omitempty"`
+	Conns         string         `json:"connections"`
+	Note          string         `json:"note,omitempty"`
 }
 
 type ruleOut struct {
@@ -177,12 +192,58 @@ type ruleOut struct {
 	Conns  string `json:"connections"`
 }
 
+// decisionOut: layer is AdminNetworkPolicy, NetworkPolicy,
+// BaselineAdminNetworkPolicy, default (nothing governs the direction) or
+// host-network.
+type decisionOut struct {
+	Layer    string        `json:"layer"`
+	Rule     *adminRuleRef `json:"rule,omitempty"`
+	PassedBy *adminRuleRef `json:"passedBy,omitempty"`
+}
+
+type adminRuleRef struct {
+	Kind     string `json:"kind"`
+	Policy   string `json:"policy"`
+	Priority *int   `json:"priority,omitempty"`
+	Field    string `json:"field"`
+	Name     string `json:"name,omitempty"`
+	Action   string `json:"action"`
+}
+
+type adminRuleOut struct {
+	adminRuleRef
+	Conns string `json:"connections"`
+}
+
+func adminRef(r *netpol.AdminRule) *adminRuleRef {
+	if r == nil {
+		return nil
+	}
+	out := &adminRuleRef{Kind: r.Policy.Kind(), Policy: r.Policy.Name, Field: r.Field(), Name: r.Name, Action: string(r.Effective())}
+	if !r.Policy.Baseline {
+		p := r.Policy.Priority
+		out.Priority = &p
+	}
+	return out
+}
+
+func adminRulesJSON(list []netpol.AdminConns) []adminRuleOut {
+	var out []adminRuleOut
+	for _, a := range list {
+		out = append(out, adminRuleOut{*adminRef(a.Rule), a.Conns.String()})
+	}
+	return out
+}
+
 func sideJSON(s *netpol.Side, proto netpol.Protocol, port int) *sideOut {
 	if s == nil {
 		return nil
 	}
+	v := s.Verdict(proto, port)
 	out := &sideOut{Direction: string(s.Direction), Workload: s.Workload.Ref(), Isolated: s.Isolated, Selecting: []string{},
-		Allows: s.Conns.Has(proto, port), Conns: s.Conns.String(), Note: s.Note}
+		Allows: s.Conns.Has(proto, port), Conns: s.Conns.String(), Note: s.Note,
+		DecidedBy:  decisionOut{Layer: string(v.Layer), Rule: adminRef(v.Rule), PassedBy: adminRef(v.Passed)},
+		AdminRules: adminRulesJSON(s.Admin), BaselineRules: adminRulesJSON(s.Baseline)}
 	for _, p := range s.Selecting {
 		out.Selecting = append(out.Selecting, p.Ref())
 	}
@@ -206,12 +267,34 @@ func explainJSON(e netpol.Explanation) any {
 		sideJSON(e.Ingress, e.Protocol, e.Port), e.Conns.String()}
 }
 
+var actionVerb = map[netpol.Action]string{netpol.Allow: "allows", netpol.Deny: "denies", netpol.Pass: "passes on"}
+
+// writeExplain prints the verdict, then per side who decided: an
+// AdminNetworkPolicy rule, the NetworkPolicies (after a Pass or when no
+// AdminNetworkPolicy rule takes the connection in), the
+// BaselineAdminNetworkPolicy, or nothing; with the rules of each layer
+// that take in the other end, marked ✓ where they cover the port asked.
 func writeExplain(w io.Writer, e netpol.Explanation) error {
 	verdict := "denied"
 	if e.Allowed {
 		verdict = "allowed"
 	}
 	fmt.Fprintf(w, "%s: %s → %s on %s %d\n", verdict, e.From, e.To, e.Protocol, e.Port)
+	mark := func(c netpol.ConnSet) string {
+		if c.Has(e.Protocol, e.Port) {
+			return "✓"
+		}
+		return " "
+	}
+	adminLines := func(list []netpol.AdminConns) {
+		for _, a := range list {
+			conns := a.Conns.String()
+			if a.Conns.All() {
+				conns = "all connections"
+			}
+			fmt.Fprintf(w, "    %s %s %s %s\n", mark(a.Conns), a.Rule, actionVerb[a.Rule.Effective()], conns)
+		}
+	}
 	for _, s := range []*netpol.Side{e.Egress, e.Ingress} {
 		if s == nil {
 			continue
@@ -224,28 +307,40 @@ func writeExplain(w io.Writer, e netpol.Explanation) error {
 		if !s.Conns.Has(e.Protocol, e.Port) {
 			ok = "denies"
 		}
-		switch {
-		case s.Note != "":
+		if s.Note != "" {
 			fmt.Fprintf(w, "  %s %s: %s\n", what, ok, s.Note)
-		case !s.Isolated:
-			fmt.Fprintf(w, "  %s %s: no NetworkPolicy selects it for %s\n", what, ok, s.Direction)
-		default:
+			continue
+		}
+		v := s.Verdict(e.Protocol, e.Port)
+		why := ""
+		if v.Passed != nil {
+			why = fmt.Sprintf("%s: Pass; ", v.Passed)
+		}
+		switch v.Layer {
+		case netpol.LayerAdmin:
+			why = fmt.Sprintf("%s: %s", v.Rule, v.Rule.Effective())
+		case netpol.LayerPolicy:
 			var names []string
 			for _, p := range s.Selecting {
 				names = append(names, p.Ref())
 			}
-			fmt.Fprintf(w, "  %s %s: isolated by %s\n", what, ok, strings.Join(names, ", "))
-			if len(s.Rules) == 0 {
+			why += "isolated by " + strings.Join(names, ", ")
+		case netpol.LayerBaseline:
+			why += fmt.Sprintf("no NetworkPolicy selects it for %s; %s: %s", s.Direction, v.Rule, v.Rule.Effective())
+		default:
+			why += fmt.Sprintf("no NetworkPolicy selects it for %s", s.Direction)
+		}
+		fmt.Fprintf(w, "  %s %s: %s\n", what, ok, why)
+		adminLines(s.Admin)
+		if s.Isolated {
+			if len(s.Rules) == 0 && v.Layer == netpol.LayerPolicy {
 				fmt.Fprintf(w, "    no rule of these policies takes in the other end\n")
 			}
 			for _, r := range s.Rules {
-				mark := " "
-				if r.Conns.Has(e.Protocol, e.Port) {
-					mark = "✓"
-				}
-				fmt.Fprintf(w, "    %s %s %s allows %s\n", mark, r.Rule.Policy.Ref(), r.Rule.Field(), r.Conns)
+				fmt.Fprintf(w, "    %s %s %s allows %s\n", mark(r.Conns), r.Rule.Policy.Ref(), r.Rule.Field(), r.Conns)
 			}
 		}
+		adminLines(s.Baseline)
 	}
 	_, err := fmt.Fprintf(w, "everything allowed on this path: %s\n", e.Conns)
 	return err

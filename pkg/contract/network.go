@@ -73,37 +73,51 @@ func evaluateConnection(c *Contract, n *Connection, m *netpol.Model) NetworkResu
 	return r
 }
 
-// explainLine says in one line why a connection is allowed or not.
+// explainLine says in one line why a connection is allowed or not: per
+// side, the AdminNetworkPolicy rules that took in the other end, then the
+// NetworkPolicies (or that none selects the workload), then the
+// BaselineAdminNetworkPolicy rules that decided.
 func explainLine(e netpol.Explanation, port int) string {
 	what := fmt.Sprintf("%s → %s", e.From, e.To)
 	if port != 0 {
 		what += fmt.Sprintf(" on %s %d", e.Protocol, port)
+	}
+	admin := func(list []netpol.AdminConns) []string {
+		var out []string
+		for _, a := range list {
+			out = append(out, fmt.Sprintf("%s %s (%s)", a.Rule, a.Rule.Effective(), a.Conns))
+		}
+		return out
 	}
 	var sides []string
 	for _, s := range []*netpol.Side{e.Egress, e.Ingress} {
 		if s == nil {
 			continue
 		}
-		side := strings.ToLower(string(s.Direction)) + " of " + s.Workload.Ref() + ": "
+		var parts []string
+		if s.Note == "" {
+			parts = admin(s.Admin)
+		}
 		switch {
 		case s.Note != "":
-			side += s.Note
+			parts = append(parts, s.Note)
 		case !s.Isolated:
-			side += "no policy selects it"
+			parts = append(parts, "no NetworkPolicy selects it")
 		case len(s.Rules) == 0:
 			var ps []string
 			for _, p := range s.Selecting {
 				ps = append(ps, p.Ref())
 			}
-			side += "isolated by " + strings.Join(ps, ", ") + ", no rule takes in the other end"
+			parts = append(parts, "isolated by "+strings.Join(ps, ", ")+", no rule takes in the other end")
 		default:
 			var rs []string
 			for _, rc := range s.Rules {
 				rs = append(rs, rc.Rule.Policy.Ref()+" "+rc.Rule.Field()+" ("+rc.Conns.String()+")")
 			}
-			side += "allowed by " + strings.Join(rs, ", ")
+			parts = append(parts, "allowed by "+strings.Join(rs, ", "))
 		}
-		sides = append(sides, side)
+		parts = append(parts, admin(s.Baseline)...)
+		sides = append(sides, strings.ToLower(string(s.Direction))+" of "+s.Workload.Ref()+": "+strings.Join(parts, "; "))
 	}
 	verdict := "denied"
 	if (port != 0 && e.Allowed) || (port == 0 && !e.Conns.Empty()) {

@@ -1,11 +1,20 @@
 package live
 
 import (
+	"context"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rampart-k8s/rampart/internal/cli"
+	"github.com/rampart-k8s/rampart/pkg/source/cluster"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/dynamic"
 )
 
 // TestNetpolOnCluster: the shop of examples/netpol, applied to the test
@@ -54,5 +63,127 @@ func TestNetpolOnCluster(t *testing.T) {
 	out, code := run("test", "../../examples/contracts/shop-network.yaml", "--cluster", "--kubeconfig", kubeconfig)
 	if code != 0 {
 		t.Errorf("the shop's network contract on the cluster: exit %d\n%s", code, out)
+	}
+}
+
+// TestAdminNetpolOnCluster: without the AdminNetworkPolicy CRDs a live
+// read skips their kinds quietly; with the CRDs of
+// sigs.k8s.io/network-policy-api installed and examples/netpol-admin
+// applied, explanations read from the cluster are those read from the
+// files, and the houses' contract holds.
+func TestAdminNetpolOnCluster(t *testing.T) {
+	ctx := t.Context()
+	cfg := adminConfig(t)
+	res := cluster.Load(ctx, cluster.Options{Config: cfg})
+	for _, s := range res.Skipped {
+		if strings.Contains(s.Resource, "adminnetworkpolicies") {
+			t.Errorf("a cluster without the CRDs must be read quietly: skipped %+v", s)
+		}
+	}
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "sigs.k8s.io/network-policy-api").Output()
+	if err != nil {
+		t.Fatalf("locating sigs.k8s.io/network-policy-api: %v", err)
+	}
+	crds, _ := filepath.Glob(filepath.Join(strings.TrimSpace(string(out)), "config", "crd", "standard", "policy.networking.k8s.io_*.yaml"))
+	if len(crds) != 2 {
+		t.Fatalf("want the two standard CRDs, found %v", crds)
+	}
+	applied, err := shared.Apply(ctx, crds...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(applied.Rejected) > 0 {
+		t.Fatalf("the API server rejected the CRDs: %v", applied.Rejected)
+	}
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	crdGVR := schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}
+	t.Cleanup(func() {
+		for _, name := range []string{"adminnetworkpolicies.policy.networking.k8s.io", "baselineadminnetworkpolicies.policy.networking.k8s.io"} {
+			if err := dyn.Resource(crdGVR).Delete(context.Background(), name, metav1.DeleteOptions{}); err != nil {
+				t.Errorf("deleting CRD %s: %v", name, err)
+			}
+		}
+	})
+	disc, err := discovery.NewDiscoveryClientForConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, 30*time.Second, true, func(context.Context) (bool, error) {
+		l, err := disc.ServerResourcesForGroupVersion("policy.networking.k8s.io/v1alpha1")
+		if err != nil {
+			return false, nil
+		}
+		served := 0
+		for _, r := range l.APIResources {
+			if r.Name == "adminnetworkpolicies" || r.Name == "baselineadminnetworkpolicies" {
+				served++
+			}
+		}
+		return served == 2, nil
+	})
+	if err != nil {
+		t.Fatalf("the CRDs are not served: %v", err)
+	}
+	files, _ := filepath.Glob("../../examples/netpol-admin/*.yaml")
+	applied, err = shared.Apply(ctx, files...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for ref, why := range applied.Rejected {
+		t.Errorf("the API server rejected %s: %s", ref, why)
+	}
+	// A live read takes a 404 for a cluster without the CRDs; make sure
+	// reads see the policies, several times in a row, before comparing.
+	seen := 0
+	err = wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 30*time.Second, true, func(context.Context) (bool, error) {
+		counts := map[string]int{}
+		for _, o := range cluster.Load(ctx, cluster.Options{Config: cfg}).Objects {
+			counts[o.Kind]++
+		}
+		if counts["AdminNetworkPolicy"] == 3 && counts["BaselineAdminNetworkPolicy"] == 1 {
+			seen++
+		} else {
+			seen = 0
+		}
+		return seen >= 3, nil
+	})
+	if err != nil {
+		t.Fatalf("a live read does not see the policies steadily: %v", err)
+	}
+	kubeconfig := filepath.Join(t.TempDir(), "config")
+	if err := shared.WriteKubeconfig(kubeconfig, "rampart-test-admin", "system:masters"); err != nil {
+		t.Fatal(err)
+	}
+	run := func(args ...string) (string, int) {
+		var out, errOut strings.Builder
+		code := cli.Run(args, cli.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut})
+		return out.String() + errOut.String(), code
+	}
+	for _, q := range []struct {
+		from, to, port string
+		want           int
+		says           string
+	}{
+		{"slytherin/draco-malfoy", "gryffindor/harry-potter", "80", 1, `"no-slytherin": Deny`},
+		{"hufflepuff/cedric-diggory", "gryffindor/harry-potter", "80", 0, `"hufflepuff-to-namespace-policies": Pass; isolated by gryffindor/web-from-hufflepuff`},
+		{"hufflepuff/cedric-diggory", "gryffindor/harry-potter", "53/UDP", 1, `Pass; isolated by`},
+		{"ravenclaw/luna-lovegood", "slytherin/draco-malfoy", "80", 1, `BaselineAdminNetworkPolicy default spec.ingress[0] "no-other-houses": Deny`},
+		{"monitoring/prometheus", "gryffindor/harry-potter", "9090", 0, `"scrape-metrics": Allow`},
+		{"gryffindor/harry-potter", "8.8.8.8", "443", 1, `"deny-internet": Deny`},
+	} {
+		files, codeFiles := run("netpol", "explain", q.from, q.to, q.port, "-f", "../../examples/netpol-admin")
+		live, codeLive := run("netpol", "explain", q.from, q.to, q.port, "--cluster", "--kubeconfig", kubeconfig)
+		if codeFiles != q.want || codeLive != q.want || !strings.Contains(live, q.says) {
+			t.Errorf("%s → %s %s: files exit %d, cluster exit %d, want %d and %q\n%s\n%s", q.from, q.to, q.port, codeFiles, codeLive, q.want, q.says, files, live)
+		}
+		if files != live {
+			t.Errorf("%s → %s %s: the explanations differ\nfiles:\n%s\ncluster:\n%s", q.from, q.to, q.port, files, live)
+		}
+	}
+	if out, code := run("test", "../../examples/contracts/houses-network.yaml", "--cluster", "--kubeconfig", kubeconfig); code != 0 {
+		t.Errorf("the houses' network contract on the cluster: exit %d\n%s", code, out)
 	}
 }

@@ -1,7 +1,8 @@
 // Package netpolcheck turns the NetworkPolicy engine's answers (pkg/netpol)
 // into scan findings: namespaces and workloads without isolation, rules
 // open to everyone, egress to the internet and to the cloud metadata
-// service, rules without ports, selectors that select nothing.
+// service, rules without ports, selectors that select nothing,
+// AdminNetworkPolicy Allow rules open to every peer.
 package netpolcheck
 
 import (
@@ -18,7 +19,7 @@ import (
 // Checks returns the NetworkPolicy checks.
 func Checks() []check.Check {
 	return []check.Check{noDefaultDeny{}, notIsolated{}, allowAll{netpol.Ingress}, allowAll{netpol.Egress}, egressToInternet{},
-		metadataReachable{}, allPorts{}, selectsNothing{}}
+		metadataReachable{}, allPorts{}, selectsNothing{}, adminAllowAll{}}
 }
 
 func model(ctx *check.Context) *netpol.Model {

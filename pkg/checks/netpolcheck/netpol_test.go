@@ -21,6 +21,10 @@ func policy(spec string) string {
 	return "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: a}\nspec:\n" + spec + "\n---\n"
 }
 
+func anp(rules string) string {
+	return "apiVersion: policy.networking.k8s.io/v1alpha1\nkind: AdminNetworkPolicy\nmetadata: {name: p}\nspec:\n  priority: 10\n  subject: {namespaces: {}}\n" + rules + "\n---\n"
+}
+
 func TestChecks(t *testing.T) {
 	denyAll := policy("  podSelector: {}\n  policyTypes: [Ingress, Egress]")
 	cases := []struct {
@@ -47,6 +51,11 @@ func TestChecks(t *testing.T) {
 		{"selects nothing", app + policy("  podSelector: {matchLabels: {app: wbe}}"), "netpol/selects-nothing", 1},
 		{"peer selects nothing", app + policy("  podSelector: {matchLabels: {app: web}}\n  ingress: [{from: [{podSelector: {matchLabels: {app: fronted}}}]}]"), "netpol/selects-nothing", 1},
 		{"no workloads to judge by", policy("  podSelector: {matchLabels: {app: wbe}}"), "netpol/selects-nothing", 0},
+		{"admin Allow to every namespace", app + anp("  ingress: [{name: all, action: Allow, from: [{namespaces: {}}]}]"), "netpol/admin-allow-all", 1},
+		{"admin Allow to every pod, ports given", app + anp("  egress: [{name: all, action: Allow, to: [{pods: {namespaceSelector: {}, podSelector: {}}}], ports: [{portNumber: {protocol: TCP, port: 443}}]}]"), "netpol/admin-allow-all", 1},
+		{"admin Allow to the internet", app + anp("  egress: [{name: all, action: Allow, to: [{networks: [10.0.0.0/8, '::/0']}]}]"), "netpol/admin-allow-all", 1},
+		{"admin Pass to every namespace", app + anp("  ingress: [{name: all, action: Pass, from: [{namespaces: {}}]}]"), "netpol/admin-allow-all", 0},
+		{"admin Allow to some namespaces", app + anp("  ingress: [{name: mon, action: Allow, from: [{namespaces: {matchLabels: {team: monitoring}}}]}]"), "netpol/admin-allow-all", 0},
 		{"selects its workload", app + policy("  podSelector: {matchLabels: {app: web}}\n  ingress: [{from: [{podSelector: {matchLabels: {app: web}}}]}]"), "netpol/selects-nothing", 0},
 	}
 	for _, c := range cases {
