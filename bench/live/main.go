@@ -81,7 +81,7 @@ func main() {
 func resources() []bare.Resource {
 	rs := make([]bare.Resource, len(cluster.Resources))
 	for i, r := range cluster.Resources {
-		rs[i] = bare.Resource{GVR: r.GVR, MetadataOnly: r.MetadataOnly}
+		rs[i] = bare.Resource{GVR: r.GVR, MetadataOnly: r.MetadataOnly, Optional: r.Optional}
 	}
 	return rs
 }

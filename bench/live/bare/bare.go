@@ -1,8 +1,9 @@
 // Package bare is the floor of the live benchmark: it lists resources with
 // plain client-go the way rampart's live source reads them (every resource
 // in its own goroutine, all namespaces, pages of 500, protobuf for typed
-// kinds, metadata only where rampart asks for metadata only, rampart's
-// client defaults), decodes every page and keeps nothing.
+// kinds, metadata only where rampart asks for metadata only, the dynamic
+// client for optional custom resources, rampart's client defaults),
+// decodes every page and keeps nothing.
 //
 // It imports client-go and nothing of rampart, so that the floor's process
 // pays no start-up cost of rampart's own packages.
@@ -16,10 +17,12 @@ import (
 	"sync/atomic"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
@@ -33,6 +36,10 @@ type Resource struct {
 	GVR schema.GroupVersionResource
 	// MetadataOnly lists PartialObjectMetadata (rampart does for Secrets).
 	MetadataOnly bool
+	// Optional is a custom resource the server may not serve (rampart lists
+	// AdminNetworkPolicies when there are): listed with the dynamic client,
+	// and a server without it counts as none.
+	Optional bool
 }
 
 // String is GROUP/VERSION/RESOURCE ("v1/pods" for the core group), with
@@ -45,12 +52,16 @@ func (r Resource) String() string {
 	if r.MetadataOnly {
 		s += "+meta"
 	}
+	if r.Optional {
+		s += "+optional"
+	}
 	return s
 }
 
 // Parse reads what String writes.
 func Parse(s string) (Resource, error) {
 	var r Resource
+	s, r.Optional = strings.CutSuffix(s, "+optional")
 	s, r.MetadataOnly = strings.CutSuffix(s, "+meta")
 	parts := strings.Split(s, "/")
 	switch len(parts) {
@@ -59,7 +70,7 @@ func Parse(s string) (Resource, error) {
 	case 3:
 		r.GVR = schema.GroupVersionResource{Group: parts[0], Version: parts[1], Resource: parts[2]}
 	default:
-		return r, fmt.Errorf("resource %q: want [GROUP/]VERSION/RESOURCE[+meta]", s)
+		return r, fmt.Errorf("resource %q: want [GROUP/]VERSION/RESOURCE[+meta][+optional]", s)
 	}
 	return r, nil
 }
@@ -167,8 +178,26 @@ func List(ctx context.Context, cfg *rest.Config, rs []Resource) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	dc, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		return 0, err
+	}
 	listers := make([]pageFunc, len(rs))
 	for i, r := range rs {
+		if r.Optional {
+			ri := dc.Resource(r.GVR)
+			listers[i] = func(ctx context.Context, opts metav1.ListOptions) (int, string, error) {
+				l, err := ri.List(ctx, opts)
+				if apierrors.IsNotFound(err) {
+					return 0, "", nil
+				}
+				if err != nil {
+					return 0, "", err
+				}
+				return len(l.Items), l.GetContinue(), nil
+			}
+			continue
+		}
 		if r.MetadataOnly {
 			ri := mc.Resource(r.GVR)
 			listers[i] = func(ctx context.Context, opts metav1.ListOptions) (int, string, error) {
