@@ -35,7 +35,8 @@ type Workload struct {
 	// Ports are the containers' ports, by which named ports resolve.
 	Ports       []corev1.ContainerPort
 	HostNetwork bool
-	// IPs are the pods' addresses when known (live pods).
+	// IPs are the pods' addresses when known (live pods, and live owners
+	// with the pods folded into them).
 	IPs    []netip.Addr
 	Object *inventory.Object
 
@@ -172,11 +173,17 @@ func workloadOf(o *inventory.Object, bareOwned bool) *Workload {
 	for _, c := range t.Spec.Containers {
 		w.Ports = append(w.Ports, c.Ports...)
 	}
+	var ips []string
 	if pod, ok := o.Typed.(*corev1.Pod); ok {
 		for _, ip := range pod.Status.PodIPs {
-			if a, err := netip.ParseAddr(ip.IP); err == nil {
-				w.IPs = append(w.IPs, a)
-			}
+			ips = append(ips, ip.IP)
+		}
+	}
+	// A live owner (a Deployment) carries the addresses of the pods the
+	// live source folded into it.
+	for _, ip := range append(ips, o.PodIPs...) {
+		if a, err := netip.ParseAddr(ip); err == nil {
+			w.IPs = append(w.IPs, a)
 		}
 	}
 	return w

@@ -2,6 +2,7 @@ package live
 
 import (
 	"context"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -10,6 +11,8 @@ import (
 
 	"github.com/rampart-k8s/rampart/internal/cli"
 	"github.com/rampart-k8s/rampart/pkg/source/cluster"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/wait"
@@ -185,5 +188,102 @@ func TestAdminNetpolOnCluster(t *testing.T) {
 	}
 	if out, code := run("test", "../../examples/contracts/houses-network.yaml", "--cluster", "--kubeconfig", kubeconfig); code != 0 {
 		t.Errorf("the houses' network contract on the cluster: exit %d\n%s", code, out)
+	}
+}
+
+// TestIPBlocksMatchLivePodsOfOwners: on a live cluster, the pods a
+// Deployment runs are folded into it with their addresses, so an ipBlock
+// that holds them selects the Deployment; read from files, where pods
+// have no address yet, it does not.
+func TestIPBlocksMatchLivePodsOfOwners(t *testing.T) {
+	ctx := t.Context()
+	cs := mustAdmin(t)
+	const ns = "ipblocks"
+	if _, err := cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	manifests := filepath.Join(dir, "ipblocks.yaml")
+	var docs strings.Builder
+	for _, app := range []string{"web", "db", "other"} {
+		docs.WriteString(strings.ReplaceAll(`apiVersion: apps/v1
+kind: Deployment
+metadata: {name: APP, namespace: ipblocks}
+spec:
+  selector: {matchLabels: {app: APP}}
+  template:
+    metadata: {labels: {app: APP}}
+    spec: {containers: [{name: c, image: registry.example/APP:1, ports: [{containerPort: 5432}]}]}
+---
+`, "APP", app))
+	}
+	docs.WriteString(`apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: db-from-web-subnet, namespace: ipblocks}
+spec:
+  podSelector: {matchLabels: {app: db}}
+  policyTypes: [Ingress]
+  ingress:
+  - from: [{ipBlock: {cidr: 10.96.1.0/24}}]
+    ports: [{port: 5432}]
+`)
+	if err := os.WriteFile(manifests, []byte(docs.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := shared.Apply(ctx, manifests); err != nil {
+		t.Fatal(err)
+	}
+	// No controller runs ReplicaSets or pods here: write what they would,
+	// a ReplicaSet per Deployment and a pod per ReplicaSet with its address.
+	yes := true
+	for app, ip := range map[string]string{"web": "10.96.1.7", "db": "10.96.2.7", "other": "10.96.3.7"} {
+		d, err := cs.AppsV1().Deployments(ns).Get(ctx, app, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rs := &appsv1.ReplicaSet{ObjectMeta: metav1.ObjectMeta{Name: app + "-1", Namespace: ns,
+			OwnerReferences: []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "Deployment", Name: app, UID: d.UID, Controller: &yes}}},
+			Spec: appsv1.ReplicaSetSpec{Selector: d.Spec.Selector, Template: d.Spec.Template}}
+		if rs, err = cs.AppsV1().ReplicaSets(ns).Create(ctx, rs, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: app + "-1-a", Namespace: ns, Labels: d.Spec.Template.Labels,
+			OwnerReferences: []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "ReplicaSet", Name: rs.Name, UID: rs.UID, Controller: &yes}}},
+			Spec: d.Spec.Template.Spec}
+		if pod, err = cs.CoreV1().Pods(ns).Create(ctx, pod, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		pod.Status.PodIP, pod.Status.PodIPs = ip, []corev1.PodIP{{IP: ip}}
+		if _, err := cs.CoreV1().Pods(ns).UpdateStatus(ctx, pod, metav1.UpdateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	kubeconfig := filepath.Join(dir, "config")
+	if err := shared.WriteKubeconfig(kubeconfig, "rampart-test-admin", "system:masters"); err != nil {
+		t.Fatal(err)
+	}
+	run := func(args ...string) (string, int) {
+		var out strings.Builder
+		code := cli.Run(args, cli.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &out})
+		return out.String(), code
+	}
+	for _, q := range []struct {
+		from        string
+		live, files int
+	}{
+		{"ipblocks/web", 0, 1},   // its pod is in 10.96.1.0/24
+		{"ipblocks/other", 1, 1}, // its pod is not
+	} {
+		out, code := run("netpol", "explain", q.from, "ipblocks/db", "5432", "--cluster", "--kubeconfig", kubeconfig)
+		if code != q.live {
+			t.Errorf("%s → ipblocks/db 5432 on the cluster: exit %d, want %d\n%s", q.from, code, q.live, out)
+		}
+		if q.live == 0 && !strings.Contains(out, "db-from-web-subnet spec.ingress[0] allows TCP 5432") {
+			t.Errorf("the explanation must name the rule that lets %s in:\n%s", q.from, out)
+		}
+		out, code = run("netpol", "explain", q.from, "ipblocks/db", "5432", "-f", manifests)
+		if code != q.files {
+			t.Errorf("%s → ipblocks/db 5432 from the files: exit %d, want %d\n%s", q.from, code, q.files, out)
+		}
 	}
 }
