@@ -476,6 +476,34 @@ func (m *Model) classesIn(ns string) []*class {
 // workload of the input; judged is false when the input cannot tell (the
 // namespaces it could select have no workloads in the input).
 func (m *Model) PeerSelectsAny(p *Policy, pe *Peer) (judged, any bool) {
+	// Policies repeat their peers (the same team selector in every
+	// namespace's policy): the answer is kept per pair of selectors.
+	var key strings.Builder
+	if pe.Namespaces == nil {
+		key.WriteString("in:" + p.Namespace)
+	} else {
+		key.WriteString("ns:" + pe.Namespaces.String())
+	}
+	if pe.Pods != nil {
+		key.WriteString("\x00pods:" + pe.Pods.String())
+	}
+	m.peerMu.Lock()
+	known, ok := m.peerAnswers[key.String()]
+	m.peerMu.Unlock()
+	if ok {
+		return known[0], known[1]
+	}
+	judged, any = m.peerSelectsAny(p, pe)
+	m.peerMu.Lock()
+	if m.peerAnswers == nil {
+		m.peerAnswers = map[string][2]bool{}
+	}
+	m.peerAnswers[key.String()] = [2]bool{judged, any}
+	m.peerMu.Unlock()
+	return judged, any
+}
+
+func (m *Model) peerSelectsAny(p *Policy, pe *Peer) (judged, any bool) {
 	var candidates []*class
 	if pe.Namespaces == nil {
 		candidates = m.classesIn(p.Namespace)

@@ -84,7 +84,10 @@ type Model struct {
 	classes   []*class
 	nsOnce    sync.Once
 	nsClasses map[string][]*class
-	byNS      map[string][]*Policy
+	// peerAnswers remembers PeerSelectsAny by selectors.
+	peerMu      sync.Mutex
+	peerAnswers map[string][2]bool
+	byNS        map[string][]*Policy
 	// Problems found while building (bad selectors...).
 	Problems []string
 }
