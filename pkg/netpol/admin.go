@@ -764,3 +764,37 @@ func (m *Model) adminPolicies() []*AdminPolicy {
 	}
 	return append(m.Admin[:len(m.Admin):len(m.Admin)], m.Baseline)
 }
+
+// BaselineDefaultDeny says how far the BaselineAdminNetworkPolicy stands in
+// for a default-deny NetworkPolicy in a namespace and direction: pods, when
+// it takes in every pod of the namespace and a Deny rule holds every pod
+// of every namespace on every port; outside, when (egress only) Deny rules
+// also hold every address (0.0.0.0/0 and ::/0). Ingress from outside the
+// cluster is never covered: ingress peers are pods only.
+func (m *Model) BaselineDefaultDeny(namespace string, d Direction) (pods, outside bool) {
+	p := m.Baseline
+	ns := m.Namespaces[namespace]
+	if p == nil || ns == nil || !p.subjectNS.Matches(labelsOf(ns.Labels)) || (p.subjectPods != nil && !p.subjectPods.Empty()) {
+		return false, false
+	}
+	var v4, v6 bool
+	for _, r := range p.rules(d) {
+		if r.Effective() != Deny || !r.AllPorts {
+			continue
+		}
+		if r.FailClosed {
+			return true, d == Egress
+		}
+		for _, pe := range r.Peers {
+			if pe.Namespaces != nil && pe.Namespaces.Empty() && (pe.Pods == nil || pe.Pods.Empty()) {
+				pods = true
+			}
+			for _, n := range pe.Networks {
+				if n.Bits() == 0 {
+					v4, v6 = v4 || n.Addr().Is4(), v6 || n.Addr().Is6()
+				}
+			}
+		}
+	}
+	return pods, d == Egress && v4 && v6
+}

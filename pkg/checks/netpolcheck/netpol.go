@@ -69,8 +69,21 @@ func (noDefaultDeny) CheckInventory(ctx *check.Context, report func(check.Result
 			if d == netpol.Egress {
 				sev = finding.SeverityLow
 			}
-			report(check.Result{Object: namespaceObject(ctx, m, w.Namespace), Severity: sev,
-				Message:  fmt.Sprintf("namespace %s has workloads and no NetworkPolicy that selects all its pods for %s", w.Namespace, d),
+			msg := fmt.Sprintf("namespace %s has workloads and no NetworkPolicy that selects all its pods for %s", w.Namespace, d)
+			// The BaselineAdminNetworkPolicy decides for every pod no
+			// NetworkPolicy selects: a deny-all there is a default deny,
+			// as far as its peers reach.
+			switch pods, outside := m.BaselineDefaultDeny(w.Namespace, d); {
+			case pods && outside:
+				continue
+			case pods && d == netpol.Ingress:
+				sev = finding.SeverityLow
+				msg += ": the BaselineAdminNetworkPolicy denies ingress from pods by default, but not from outside the cluster, which only NetworkPolicies can restrict"
+			case pods:
+				sev = finding.SeverityInfo
+				msg += ": the BaselineAdminNetworkPolicy denies egress to pods by default, but not to addresses outside the cluster"
+			}
+			report(check.Result{Object: namespaceObject(ctx, m, w.Namespace), Severity: sev, Message: msg,
 				Evidence: map[string]any{"namespace": w.Namespace, "direction": string(d)}})
 		}
 	}

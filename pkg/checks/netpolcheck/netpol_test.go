@@ -1,9 +1,11 @@
 package netpolcheck_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/rampart-k8s/rampart/pkg/check/checktest"
+	"github.com/rampart-k8s/rampart/pkg/finding"
 )
 
 const app = `apiVersion: apps/v1
@@ -25,6 +27,10 @@ func anp(rules string) string {
 	return "apiVersion: policy.networking.k8s.io/v1alpha1\nkind: AdminNetworkPolicy\nmetadata: {name: p}\nspec:\n  priority: 10\n  subject: {namespaces: {}}\n" + rules + "\n---\n"
 }
 
+func banp(rules string) string {
+	return "apiVersion: policy.networking.k8s.io/v1alpha1\nkind: BaselineAdminNetworkPolicy\nmetadata: {name: default}\nspec:\n  subject: {namespaces: {}}\n" + rules + "\n---\n"
+}
+
 func TestChecks(t *testing.T) {
 	denyAll := policy("  podSelector: {}\n  policyTypes: [Ingress, Egress]")
 	cases := []struct {
@@ -34,6 +40,10 @@ func TestChecks(t *testing.T) {
 		{"no policies", app, "netpol/no-default-deny", 2},
 		{"default deny both ways", app + denyAll, "netpol/no-default-deny", 0},
 		{"ingress only", app + policy("  podSelector: {}"), "netpol/no-default-deny", 1},
+		{"baseline denies pods both ways", app + banp("  ingress: [{name: deny, action: Deny, from: [{namespaces: {}}]}]\n  egress: [{name: deny, action: Deny, to: [{namespaces: {}}]}]"), "netpol/no-default-deny", 2},
+		{"baseline denies pods and addresses out", app + banp("  egress: [{name: deny, action: Deny, to: [{namespaces: {}}, {networks: [0.0.0.0/0, '::/0']}]}]"), "netpol/no-default-deny", 1},
+		{"baseline denies some ports only", app + banp("  egress: [{name: deny, action: Deny, to: [{namespaces: {}}, {networks: [0.0.0.0/0, '::/0']}], ports: [{portNumber: {protocol: TCP, port: 80}}]}]"), "netpol/no-default-deny", 2},
+		{"baseline for other namespaces", app + strings.Replace(banp("  egress: [{name: deny, action: Deny, to: [{namespaces: {}}, {networks: [0.0.0.0/0, '::/0']}]}]"), "subject: {namespaces: {}}", "subject: {namespaces: {matchLabels: {team: x}}}", 1), "netpol/no-default-deny", 2},
 		{"not isolated", app, "netpol/workload-not-isolated", 1},
 		{"isolated by default deny", app + denyAll, "netpol/workload-not-isolated", 0},
 		{"rule with no peers", app + policy("  podSelector: {}\n  ingress: [{ports: [{port: 80}]}]"), "netpol/allow-all-ingress", 1},
@@ -68,5 +78,24 @@ func TestChecks(t *testing.T) {
 				t.Errorf("%s: finding without a line: %+v", c.name, f)
 			}
 		}
+	}
+}
+
+// TestBaselineStandsInForDefaultDeny: a BaselineAdminNetworkPolicy that
+// denies every pod stands in for a default deny as far as its peers
+// reach: ingress from outside the cluster stays open (low), egress to
+// addresses too unless it denies them (info), and nothing is left when it
+// denies both.
+func TestBaselineStandsInForDefaultDeny(t *testing.T) {
+	rep := checktest.Scan(t, app+banp("  ingress: [{name: deny, action: Deny, from: [{namespaces: {}}]}]\n  egress: [{name: deny, action: Deny, to: [{namespaces: {}}]}]"), nil)
+	got := map[string]finding.Severity{}
+	for _, f := range checktest.Find(rep, "netpol/no-default-deny") {
+		got[f.Evidence["direction"].(string)] = f.Severity
+		if !strings.Contains(f.Message, "BaselineAdminNetworkPolicy") {
+			t.Errorf("the message must say what the baseline covers: %s", f.Message)
+		}
+	}
+	if got["Ingress"] != finding.SeverityLow || got["Egress"] != finding.SeverityInfo {
+		t.Errorf("severities by direction: %v, want Ingress low and Egress info", got)
 	}
 }
