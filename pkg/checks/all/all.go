@@ -15,6 +15,7 @@ import (
 	"github.com/rampart-k8s/rampart/pkg/checks/schemacheck"
 	"github.com/rampart-k8s/rampart/pkg/checks/secret"
 	"github.com/rampart-k8s/rampart/pkg/checks/workload"
+	"github.com/rampart-k8s/rampart/pkg/etcd"
 )
 
 // Registry returns a registry with every check. It panics only if a check's
@@ -32,6 +33,7 @@ func Registry() *check.Registry {
 	cs = append(cs, clusterprobe.Checks()...)
 	cs = append(cs, rbaccheck.Checks()...)
 	cs = append(cs, netpolcheck.Checks()...)
+	cs = append(cs, etcd.Checks()...)
 	r, err := check.NewRegistry(cs...)
 	if err != nil {
 		panic(err)
