@@ -43,6 +43,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzLineScanner$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=2s ./pkg/inventory
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=2s ./pkg/contract
 	$(GO) test -run='^$$' -fuzz='^FuzzSubjectAndResource$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=2s ./pkg/rbac
+	$(GO) test -run='^$$' -fuzz='^FuzzClassify$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=2s ./pkg/etcd
 
 # docs/checks.md is generated from the check registry.
 docs:
