@@ -77,6 +77,14 @@ func (c *Context) Skip(checkID, resource, reason string) {
 	c.skipped = append(c.skipped, finding.Skipped{CheckID: checkID, Resource: resource, Reason: reason})
 }
 
+// SkipAt records, like Skip, a check that could not be evaluated, with
+// where the undecidable setting is written.
+func (c *Context) SkipAt(checkID, resource, reason string, loc finding.Location) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.skipped = append(c.skipped, finding.Skipped{CheckID: checkID, Resource: resource, Reason: reason, Location: &loc})
+}
+
 // Skipped returns what checks could not evaluate.
 func (c *Context) Skipped() []finding.Skipped {
 	c.mu.Lock()
@@ -95,6 +103,9 @@ type Result struct {
 	// Severity overrides the check's default when set.
 	Severity finding.Severity
 	Evidence map[string]any
+	// Location places a finding that is not about an object (a Terraform
+	// attribute, a Dockerfile instruction); it wins over Object's.
+	Location *finding.Location
 }
 
 // Check is implemented by every check. Checks never print and never reach

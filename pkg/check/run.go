@@ -353,6 +353,9 @@ func toFinding(p pending, indexes *map[*inventory.Object]*inventory.PositionInde
 			}
 		}
 	}
+	if res.Location != nil {
+		f.Location = *res.Location
+	}
 	return f
 }
 

@@ -161,4 +161,7 @@ type Skipped struct {
 	CheckID  string `json:"checkID,omitempty"`
 	Resource string `json:"resource,omitempty"`
 	Reason   string `json:"reason"`
+	// Location is where the setting that could not be judged is written
+	// (a Terraform attribute whose value is not known, say).
+	Location *Location `json:"location,omitempty"`
 }

@@ -12,6 +12,8 @@ type Inventory struct {
 	objects []*Object
 	byKind  map[string][]*Object
 	byKey   map[string]*Object
+	// artifacts are the inputs that are not Kubernetes objects.
+	artifacts []*Artifact
 }
 
 // New indexes the objects. Objects are ordered deterministically (file, line)

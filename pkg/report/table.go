@@ -94,7 +94,15 @@ func Table(w io.Writer, rep *finding.Report, opts Options) error {
 		bw.hanging(paint(finding.SeverityHigh, "ERROR")+" "+clean(e.Error()), width)
 	}
 	for _, s := range rep.Skipped {
-		bw.hanging(clean(fmt.Sprintf("SKIPPED %s %s: %s", s.CheckID, s.Resource, s.Reason)), width)
+		where := ""
+		if l := s.Location; l != nil && l.File != "" {
+			where = " (" + l.File
+			if l.Line > 0 {
+				where += fmt.Sprintf(":%d", l.Line)
+			}
+			where += ")"
+		}
+		bw.hanging(clean(fmt.Sprintf("SKIPPED %s %s%s: %s", s.CheckID, s.Resource, where, s.Reason)), width)
 	}
 	for _, s := range rep.Warnings {
 		bw.hanging("WARNING "+clean(s), width)

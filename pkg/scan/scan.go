@@ -38,8 +38,10 @@ func Files(opts Options) *finding.Report {
 	res := source.Load(opts.Paths, opts.Source)
 	checkCtx := newContext(opts)
 	checkCtx.Inventory = inventory.New(res.Objects)
+	checkCtx.Inventory.AddArtifacts(res.Artifacts...)
 	rep := newReport(opts, opts.Registry.Run(checkCtx))
 	rep.Errors = append(rep.Errors, res.Errors...)
+	rep.Skipped = append(rep.Skipped, res.Skipped...)
 	return finish(rep, checkCtx, opts)
 }
 
@@ -97,7 +99,7 @@ func finish(rep *finding.Report, checkCtx *check.Context, opts Options) *finding
 		return lastTarget
 	})
 	rep.Sort()
-	rep.Summarize(inv.Len(), opts.FailOn)
+	rep.Summarize(inv.Len()+len(inv.Artifacts()), opts.FailOn)
 	return rep
 }
 

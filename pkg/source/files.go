@@ -32,6 +32,12 @@ type Result struct {
 	Errors  []finding.InputError
 	// Files counts the files read (rendered chart templates count once per chart).
 	Files int
+	// Artifacts are the inputs that are not Kubernetes objects: managed
+	// clusters from Terraform and cloud JSON, Dockerfiles.
+	Artifacts []*inventory.Artifact
+	// Skipped are inputs that were recognised but could not be followed
+	// (a Terraform module that is not resolved).
+	Skipped []finding.Skipped
 }
 
 // manifestExt are the extensions read when walking folders; files named
@@ -72,6 +78,8 @@ func Load(paths []string, opts Options) Result {
 		}, func(file string) { plain = append(plain, file) })
 		res.Errors = append(res.Errors, walkErrs...)
 	}
+	plain, artifacts := splitArtifacts(plain)
+	res.add(readArtifacts(artifacts, opts))
 	res.add(readFiles(plain, opts))
 	return res
 }
@@ -80,6 +88,8 @@ func (r *Result) add(o Result) {
 	r.Objects = append(r.Objects, o.Objects...)
 	r.Errors = append(r.Errors, o.Errors...)
 	r.Files += o.Files
+	r.Artifacts = append(r.Artifacts, o.Artifacts...)
+	r.Skipped = append(r.Skipped, o.Skipped...)
 }
 
 type dirKind int
@@ -138,7 +148,7 @@ func walk(root string, special func(string, dirKind), file func(string)) []findi
 		if d.Type()&fs.ModeSymlink != 0 {
 			return nil // do not follow links out of the tree
 		}
-		if manifestExt[strings.ToLower(filepath.Ext(path))] {
+		if manifestExt[strings.ToLower(filepath.Ext(path))] || isArtifactFile(path) {
 			file(path)
 		}
 		return nil
@@ -167,6 +177,13 @@ func readFiles(files []string, opts Options) Result {
 		name := f
 		if f == "-" {
 			name = "<stdin>"
+		}
+		if f == "-" || strings.EqualFold(filepath.Ext(f), ".json") {
+			if arts, errs, ok := readCloudJSON(name, data); ok {
+				res.Artifacts = append(res.Artifacts, arts...)
+				res.Errors = append(res.Errors, errs...)
+				continue
+			}
 		}
 		docs, bad := documentsOf(name, data)
 		if bad != nil {
