@@ -16,6 +16,7 @@ import (
 
 	"github.com/rampart-k8s/rampart/pkg/check"
 	"github.com/rampart-k8s/rampart/pkg/checks/all"
+	"github.com/rampart-k8s/rampart/pkg/config"
 	"github.com/rampart-k8s/rampart/pkg/etcd"
 	"github.com/rampart-k8s/rampart/pkg/finding"
 	"github.com/rampart-k8s/rampart/pkg/report"
@@ -37,31 +38,74 @@ of values for the encryption scan. No stored value is ever printed or kept.`,
 	return cmd
 }
 
-// etcdOutputFlags are the output flags of the etcd commands.
+// etcdOutputFlags are the output and policy flags of the etcd commands,
+// as rampart scan has them.
 type etcdOutputFlags struct {
-	Output    string
-	FailOn    string
-	NoColor   bool
+	Output         string
+	FailOn         string
+	NoColor        bool
+	ConfigFile     string
+	BaselineFile   string
+	ShowSuppressed bool
+
 	threshold finding.Severity
+	cfg       *config.Config
+	baseline  map[string]bool
 }
 
 func (f *etcdOutputFlags) addFlags(fs *pflag.FlagSet) {
 	fs.StringVarP(&f.Output, "output", "o", "table", "output format: "+strings.Join(report.Formats, ", "))
-	fs.StringVar(&f.FailOn, "fail-on", "high", "exit 1 when a finding is at or above this severity: critical, high, medium, low, info or none")
+	fs.StringVar(&f.FailOn, "fail-on", "", "exit 1 when a finding is at or above this severity: critical, high, medium, low, info or none (default high, or failOn in the config)")
 	fs.BoolVar(&f.NoColor, "no-color", false, "never colour the table output")
+	fs.StringVar(&f.ConfigFile, "config", "", "config file with ignore rules (default .rampart.yaml when present)")
+	fs.StringVar(&f.BaselineFile, "baseline", "", "earlier JSON report: report only findings not in it")
+	fs.BoolVar(&f.ShowSuppressed, "show-suppressed", false, "list suppressed findings in the table output")
 }
 
 func (f *etcdOutputFlags) validate() error {
 	if !contains(report.Formats, f.Output) {
 		return fmt.Errorf("--output %q: want one of %s", f.Output, strings.Join(report.Formats, ", "))
 	}
-	if f.FailOn != "none" {
-		var err error
-		if f.threshold, err = finding.ParseSeverity(f.FailOn); err != nil {
+	var err error
+	if f.ConfigFile != "" {
+		f.cfg, err = config.Load(f.ConfigFile)
+	} else {
+		f.cfg, err = config.LoadDefault()
+	}
+	if err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	failOn := f.FailOn
+	if failOn == "" {
+		failOn = f.cfg.FailOn
+	}
+	if failOn == "" {
+		failOn = "high"
+	}
+	if failOn != "none" {
+		if f.threshold, err = finding.ParseSeverity(failOn); err != nil {
 			return fmt.Errorf("--fail-on: %w", err)
 		}
 	}
+	if f.BaselineFile != "" {
+		if f.baseline, err = finding.LoadBaseline(f.BaselineFile); err != nil {
+			return fmt.Errorf("--baseline: %w", err)
+		}
+	}
 	return nil
+}
+
+// applyPolicy marks the findings the config's ignore rules or the
+// baseline suppress (never dropping them).
+func (f *etcdOutputFlags) applyPolicy(rep *finding.Report) {
+	pol := finding.Policy{Baseline: f.baseline, Now: time.Now()}
+	if f.cfg != nil {
+		for _, r := range f.cfg.Ignore {
+			pol.Rules = append(pol.Rules, finding.IgnoreRule{Check: r.Check, Kind: r.Kind, Namespace: r.Namespace,
+				Name: r.Name, Labels: r.Labels, Reason: r.Reason, Expires: r.Expires})
+		}
+	}
+	rep.Warnings = append(rep.Warnings, pol.Apply(rep.Findings, func(*finding.Finding) finding.Target { return finding.Target{} })...)
 }
 
 // etcdTLSFlags are the client certificate flags, as etcdctl names them.
@@ -403,6 +447,8 @@ func anyHTTPS(endpoints []string) bool {
 // the command's own section first, JSON carries it under "etcd". The
 // error carries the exit code.
 func writeEtcdReport(streams IOStreams, out *etcdOutputFlags, rep *finding.Report, objects int, extra map[string]any, table func(io.Writer)) error {
+	out.applyPolicy(rep)
+	rep.Sort()
 	rep.Summarize(objects, out.threshold)
 	var metas []check.Meta
 	for _, c := range all.Registry().Checks() {
@@ -412,7 +458,7 @@ func writeEtcdReport(streams IOStreams, out *etcdOutputFlags, rep *finding.Repor
 	switch out.Output {
 	case "table":
 		table(streams.Out)
-		err = report.Write(streams.Out, "table", rep, report.Options{Rules: metas, Color: !out.NoColor && isTerminal(streams.Out)})
+		err = report.Write(streams.Out, "table", rep, report.Options{Rules: metas, Color: !out.NoColor && isTerminal(streams.Out), ShowSuppressed: out.ShowSuppressed})
 	case "json":
 		err = jsonWithSection(streams.Out, rep, extra)
 	default:

@@ -349,7 +349,15 @@ func configName(c *EncryptionConfig) string {
 	return "the EncryptionConfiguration"
 }
 
+// singular names an object's kind for messages: Secret, ConfigMap, or
+// the resource's singular.
 func singular(resource string) string {
+	switch resource {
+	case "secrets":
+		return "Secret"
+	case "configmaps":
+		return "ConfigMap"
+	}
 	gr := schema.ParseGroupResource(resource)
 	return strings.TrimSuffix(gr.Resource, "s")
 }

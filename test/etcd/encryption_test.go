@@ -383,6 +383,7 @@ func TestEncryptionRotation(t *testing.T) {
 			t.Errorf("table output lacks %q:\n%s", want, out)
 		}
 	}
+	t.Logf("encryption table:\n%s", out)
 	if strings.Contains(out, "Secret/rot/s04") {
 		t.Errorf("table names a rewritten secret:\n%s", out)
 	}

@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"maps"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -198,6 +199,17 @@ func TestProbeCommand(t *testing.T) {
 	if strings.Contains(out, "PRIVATE KEY") || strings.Contains(out, "BEGIN CERTIFICATE") {
 		t.Errorf("the report carries key or certificate material")
 	}
+
+	// Ignore rules of a config file apply as in rampart scan.
+	cfgFile := filepath.Join(t.TempDir(), "rampart.yaml")
+	if err := os.WriteFile(cfgFile, []byte("ignore:\n- check: etcd/*\n  reason: lab etcd, torn down nightly\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut = runCLI(t, "etcd", "probe", "--endpoints", c.EtcdURL, "--peer-urls", c.EtcdPeerURL, "--config", cfgFile)
+	if code != cli.ExitOK || !strings.Contains(out, "2 suppressed") {
+		t.Errorf("suppressed by the config: exit %d\n%s\n%s", code, out, errOut)
+	}
+	t.Logf("probe table:\n%s", out)
 
 	code, out, errOut = runCLI(t, "etcd", "probe", "--endpoints", "127.0.0.1:1", "--timeout", "2s")
 	if code != cli.ExitError || !strings.Contains(out, "SKIPPED etcd/plaintext-client") || !strings.Contains(errOut, "not reachable") {
