@@ -242,8 +242,12 @@ func readPlan(file string, root *Node) []*Cluster {
 					}
 				}
 			}
+			line := r.Line
+			if a := r.Field("address"); a != nil {
+				line = a.Line
+			}
 			resources = append(resources, &Resource{Type: typ, Name: r.Field("name").String(), Address: addr,
-				File: file, Line: r.Line, Body: body, ref: prefix + local})
+				File: file, Line: line, Body: body, ref: prefix + local})
 		}
 		for _, cm := range mod.Field("child_modules").itemsOrNil() {
 			walk(cm)

@@ -43,6 +43,7 @@ func splitArtifacts(files []string) (manifests, artifacts []string) {
 // locals are shared by a folder's files) and Dockerfiles one by one.
 func readArtifacts(files []string, opts Options) Result {
 	var res Result
+	files = withFolderContext(files)
 	dirs := map[string][]cloud.File{}
 	var order []string
 	for _, f := range files {
@@ -91,6 +92,38 @@ func readArtifacts(files []string, opts Options) Result {
 		}
 	}
 	return res
+}
+
+// withFolderContext adds, for a Terraform file named on its own, the other
+// Terraform files of its folder: variables, locals and related resources
+// live there, and Terraform reads a folder as one module.
+func withFolderContext(files []string) []string {
+	seen := map[string]bool{}
+	for _, f := range files {
+		seen[filepath.Clean(f)] = true
+	}
+	out := files
+	done := map[string]bool{}
+	for _, f := range files {
+		if !isTerraform(f) && !cloud.IsTerraformVars(f) {
+			continue
+		}
+		dir := filepath.Dir(f)
+		if done[dir] {
+			continue
+		}
+		done[dir] = true
+		for _, pat := range []string{"*.tf", "terraform.tfvars", "*.auto.tfvars"} {
+			matches, _ := filepath.Glob(filepath.Join(dir, pat))
+			for _, m := range matches {
+				if !seen[filepath.Clean(m)] {
+					seen[filepath.Clean(m)] = true
+					out = append(out, m)
+				}
+			}
+		}
+	}
+	return out
 }
 
 func hasTerraform(files []cloud.File) bool {
