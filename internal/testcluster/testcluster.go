@@ -35,6 +35,9 @@ type Cluster struct {
 	// EtcdURL is etcd's client address on loopback: http:// with
 	// EtcdPlain, https:// otherwise.
 	EtcdURL string
+	// EtcdHTTPURL is set with Options.EtcdSeparateHTTP: the address of
+	// etcd's HTTP endpoints, EtcdURL then serving gRPC alone.
+	EtcdHTTPURL string
 	// EtcdPeerURL is etcd's peer address, with the same scheme and the
 	// same client certificate requirement as EtcdURL.
 	EtcdPeerURL string
@@ -81,6 +84,10 @@ type Options struct {
 	// TLS, or TLS with client certificate authentication. The API server
 	// gets the matching --etcd-cafile, --etcd-certfile and --etcd-keyfile.
 	Etcd EtcdSecurity
+	// EtcdSeparateHTTP moves etcd's HTTP endpoints (/version, /health,
+	// /metrics) to a URL of their own (--listen-client-http-urls), so that
+	// EtcdURL serves gRPC alone, as some installations run it.
+	EtcdSeparateHTTP bool
 	// NoControllerManager starts etcd and the API server alone (tests of
 	// storage need no controllers, and start faster without them).
 	NoControllerManager bool
@@ -196,6 +203,16 @@ func Start(ctx context.Context, opts Options) (c *Cluster, err error) {
 	if err != nil {
 		return nil, err
 	}
+	healthURL := c.EtcdURL
+	if opts.EtcdSeparateHTTP {
+		httpPort, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		c.EtcdHTTPURL = strings.Replace(c.EtcdURL, ":"+strconv.Itoa(clientPort), ":"+strconv.Itoa(httpPort), 1)
+		etcdArgs = append(etcdArgs, "--listen-client-http-urls="+c.EtcdHTTPURL)
+		healthURL = c.EtcdHTTPURL
+	}
 	if err := c.run(filepath.Join(bin, "etcd"), "etcd", etcdArgs...); err != nil {
 		return nil, err
 	}
@@ -203,7 +220,7 @@ func Start(ctx context.Context, opts Options) (c *Cluster, err error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := waitHTTP(ctx, healthClient, c.EtcdURL+"/health"); err != nil {
+	if err := waitHTTP(ctx, healthClient, healthURL+"/health"); err != nil {
 		return nil, fmt.Errorf("etcd did not become healthy: %w (log: %s)", err, filepath.Join(dir, "etcd.log"))
 	}
 
