@@ -179,7 +179,9 @@ func newEtcdProbeCommand(streams IOStreams) *cobra.Command {
 TLS without a client certificate, and (with --cert/--key) over TLS with the
 given certificate. It classifies each on what etcd answers: under TLS 1.3 a
 server that requires a client certificate lets the handshake complete and
-refuses on the first read, so the probe always reads an answer.
+refuses on the first read, so the probe always reads an answer. Where the
+client port serves gRPC alone (--listen-client-http-urls), the probe asks
+Maintenance.Status in gRPC instead.
 
 Findings: etcd/plaintext-client, etcd/no-client-cert-auth, and for --peer-urls
 etcd/peer-plaintext, etcd/peer-no-client-cert-auth. Endpoints that cannot be

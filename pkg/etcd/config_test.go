@@ -227,8 +227,10 @@ apiserver_storage_transformation_duration_seconds_bucket{transformation_type="to
 
 func TestProbeJudgeUnreachableIsNoPass(t *testing.T) {
 	res := &ProbeResult{}
-	judge(res, EndpointResult{Endpoint: "10.0.0.1:2379", Role: "client", Verdict: VerdictUnreachable,
-		Attempts: []Attempt{{Outcome: OutcomeUnreachable, Answer: "i/o timeout"}, {Outcome: OutcomeUnreachable}}}, ProbeOptions{})
+	er := EndpointResult{Endpoint: "10.0.0.1:2379", Role: "client", Verdict: VerdictUnreachable,
+		Attempts: []Attempt{{Outcome: OutcomeUnreachable, Answer: "i/o timeout"}, {Outcome: OutcomeUnreachable}}}
+	er.setDecisive(0, false)
+	judge(res, er, ProbeOptions{})
 	if len(res.Findings) != 0 || len(res.Errors) != 1 || len(res.Skipped) != 2 {
 		t.Errorf("unreachable: findings %v errors %v skipped %v", res.Findings, res.Errors, res.Skipped)
 	}

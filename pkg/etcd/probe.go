@@ -16,6 +16,12 @@ import (
 	"time"
 
 	"github.com/rampart-k8s/rampart/pkg/finding"
+	"go.etcd.io/etcd/api/v3/etcdserverpb"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
 )
 
 // ProbeOptions say what to probe and with what.
@@ -84,6 +90,10 @@ type EndpointResult struct {
 	// Verdict sums it up: plaintext, no-client-cert-auth,
 	// client-cert-auth, unreachable or inconclusive.
 	Verdict string `json:"verdict"`
+
+	// The attempts the verdict rests on: HTTP's, or gRPC's when HTTP
+	// had no clear answer (a port that serves gRPC alone).
+	plain, anon, withCert *Attempt
 }
 
 // ProbeResult is the probe of every endpoint and its findings.
@@ -163,25 +173,133 @@ func hostPort(endpoint, role string) (string, error) {
 
 func probeEndpoint(ctx context.Context, opts ProbeOptions, hostport, role string) EndpointResult {
 	er := EndpointResult{Endpoint: hostport, Role: role}
-	er.Attempts = append(er.Attempts, plainAttempt(ctx, opts.Timeout, hostport))
-	er.Attempts = append(er.Attempts, tlsAttempt(ctx, opts, hostport, nil))
+	attempts := []Attempt{plainAttempt(ctx, opts.Timeout, hostport), tlsAttempt(ctx, opts, hostport, nil)}
 	if opts.ClientCert != nil {
-		er.Attempts = append(er.Attempts, tlsAttempt(ctx, opts, hostport, opts.ClientCert))
+		attempts = append(attempts, tlsAttempt(ctx, opts, hostport, opts.ClientCert))
 	}
-	plain, anon := er.Attempts[0], er.Attempts[1]
-	switch {
-	case plain.Outcome == OutcomeAnswered:
-		er.Verdict = VerdictPlaintext
-	case anon.Outcome == OutcomeAnswered:
-		er.Verdict = VerdictNoClientAuth
-	case anon.Outcome == OutcomeRefused:
-		er.Verdict = VerdictClientCertAuth
-	case plain.Outcome == OutcomeUnreachable && anon.Outcome == OutcomeUnreachable:
-		er.Verdict = VerdictUnreachable
-	default:
-		er.Verdict = VerdictInconclusive
+	er.Verdict = verdict(attempts[0], attempts[1])
+	if er.Verdict == VerdictInconclusive && role == "client" {
+		// etcd run with --listen-client-http-urls serves gRPC alone on
+		// its client URLs: ask the same in gRPC (Maintenance.Status, a
+		// read of the member's status).
+		g := []Attempt{grpcAttempt(ctx, opts, hostport, false, nil), grpcAttempt(ctx, opts, hostport, true, nil)}
+		if opts.ClientCert != nil {
+			g = append(g, grpcAttempt(ctx, opts, hostport, true, opts.ClientCert))
+		}
+		if v := verdict(g[0], g[1]); v != VerdictInconclusive {
+			er.Attempts = append(attempts, g...)
+			er.Verdict = v
+			er.setDecisive(len(attempts), opts.ClientCert != nil)
+			return er
+		}
+		attempts = append(attempts, g...)
+	}
+	withCert := -1
+	if opts.ClientCert != nil {
+		withCert = 2
+		if attempts[2].Outcome == OutcomeInconclusive && er.Verdict == VerdictClientCertAuth {
+			// Refused without a certificate at the TLS layer, but the
+			// port answers no HTTP: ask with the certificate in gRPC.
+			attempts = append(attempts, grpcAttempt(ctx, opts, hostport, true, opts.ClientCert))
+			withCert = len(attempts) - 1
+		}
+	}
+	er.Attempts = attempts
+	er.plain, er.anon = &er.Attempts[0], &er.Attempts[1]
+	if withCert >= 0 {
+		er.withCert = &er.Attempts[withCert]
 	}
 	return er
+}
+
+func (er *EndpointResult) setDecisive(from int, withCert bool) {
+	er.plain, er.anon = &er.Attempts[from], &er.Attempts[from+1]
+	if withCert {
+		er.withCert = &er.Attempts[from+2]
+	}
+}
+
+func verdict(plain, anon Attempt) string {
+	switch {
+	case plain.Outcome == OutcomeAnswered:
+		return VerdictPlaintext
+	case anon.Outcome == OutcomeAnswered:
+		return VerdictNoClientAuth
+	case anon.Outcome == OutcomeRefused:
+		return VerdictClientCertAuth
+	case plain.Outcome == OutcomeUnreachable && anon.Outcome == OutcomeUnreachable:
+		return VerdictUnreachable
+	}
+	return VerdictInconclusive
+}
+
+// grpcAttempt asks etcd's Maintenance.Status over gRPC, on plain HTTP/2
+// or over TLS (with cert, if given), without retries: the connection's
+// own error (a TLS alert, say) is what comes back.
+func grpcAttempt(ctx context.Context, opts ProbeOptions, hostport string, useTLS bool, cert *tls.Certificate) Attempt {
+	a := Attempt{Try: "gRPC, plain", Request: "gRPC etcdserverpb.Maintenance/Status to " + hostport}
+	creds := insecure.NewCredentials()
+	var hs *Handshake
+	if useTLS {
+		a.Try = "gRPC, TLS, no client certificate"
+		if cert != nil {
+			a.Try = "gRPC, TLS, client certificate"
+		}
+		host, _, _ := net.SplitHostPort(hostport)
+		requested := false
+		cfg := &tls.Config{
+			// As in tlsAttempt: the probe judges the server's client
+			// authentication; the chain is verified apart and reported.
+			InsecureSkipVerify: true, // #nosec G402 -- a probe of the server's client authentication; the chain is verified apart and reported
+			MinVersion:         tls.VersionTLS12,
+			ServerName:         host,
+			GetClientCertificate: func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
+				requested = true
+				if cert != nil {
+					return cert, nil
+				}
+				return &tls.Certificate{}, nil
+			},
+			VerifyConnection: func(st tls.ConnectionState) error {
+				hs = handshakeOf(st, opts.RootCAs, host)
+				hs.ClientCertRequested = requested
+				return nil
+			},
+		}
+		creds = credentials.NewTLS(cfg)
+	}
+	conn, err := grpc.NewClient("passthrough:///"+hostport, grpc.WithTransportCredentials(creds))
+	if err != nil {
+		a.Outcome, a.Answer = OutcomeInconclusive, oneLine(err.Error())
+		return a
+	}
+	defer conn.Close()
+	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
+	defer cancel()
+	resp, err := etcdserverpb.NewMaintenanceClient(conn).Status(ctx, &etcdserverpb.StatusRequest{})
+	a.Handshake = hs
+	if err == nil {
+		a.Outcome, a.Answer = OutcomeAnswered, "Status answered, etcd "+printable([]byte(resp.Version))
+		return a
+	}
+	st := status.Convert(err)
+	msg := oneLine(st.Message())
+	a.Answer = st.Code().String() + ": " + msg
+	switch {
+	case strings.Contains(msg, "remote error: tls:"):
+		a.Outcome = OutcomeRefused
+	case st.Code() == codes.Unauthenticated || st.Code() == codes.PermissionDenied:
+		a.Outcome = OutcomeRefused
+	case strings.Contains(msg, "connection refused"):
+		a.Outcome = OutcomeUnreachable
+	case useTLS && (strings.Contains(msg, "first record does not look like a TLS handshake") || strings.Contains(msg, "tls: ")):
+		a.Outcome = OutcomeNotTLS
+	case !useTLS && hs == nil:
+		a.Outcome = OutcomeNotPlain
+	default:
+		a.Outcome = OutcomeInconclusive
+	}
+	return a
 }
 
 const versionPath = "/version"
@@ -383,7 +501,7 @@ func judge(res *ProbeResult, er EndpointResult, opts ProbeOptions) {
 	ev := func(as ...Attempt) map[string]any {
 		return map[string]any{"endpoint": er.Endpoint, "role": er.Role, "attempts": as}
 	}
-	plain, anon := er.Attempts[0], er.Attempts[1]
+	plain, anon := *er.plain, *er.anon
 	switch er.Verdict {
 	case VerdictPlaintext:
 		res.Findings = append(res.Findings, newFinding(checkMeta(plainID), res0,
@@ -409,8 +527,8 @@ func judge(res *ProbeResult, er EndpointResult, opts ProbeOptions) {
 		}
 		res.Skipped = append(res.Skipped, finding.Skipped{CheckID: authID, Resource: er.Endpoint, Reason: fmt.Sprintf("no clear answer over TLS (%s): %s", anon.Outcome, anon.Answer)})
 	}
-	if opts.ClientCert != nil && len(er.Attempts) > 2 && er.Verdict != VerdictUnreachable && er.Verdict != VerdictPlaintext {
-		if withCert := er.Attempts[2]; withCert.Outcome != OutcomeAnswered {
+	if er.withCert != nil && er.Verdict != VerdictUnreachable && er.Verdict != VerdictPlaintext {
+		if withCert := *er.withCert; withCert.Outcome != OutcomeAnswered {
 			res.Errors = append(res.Errors, finding.InputError{File: er.Endpoint,
 				Message: fmt.Sprintf("etcd did not accept the given client certificate (%s): %s", withCert.Outcome, withCert.Answer)})
 		}

@@ -229,3 +229,73 @@ func mustRoots(t *testing.T, caFile string) *x509.CertPool {
 	}
 	return pool
 }
+
+// TestProbeGRPCOnly: etcd with --listen-client-http-urls serves gRPC
+// alone on its client URL; HTTP gets no clear answer there, so the probe
+// asks Maintenance.Status in gRPC and judges on that.
+func TestProbeGRPCOnly(t *testing.T) {
+	for _, tc := range []struct {
+		sec     testcluster.EtcdSecurity
+		verdict string
+		ids     []string
+	}{
+		{testcluster.EtcdPlain, etcd.VerdictPlaintext, []string{etcd.IDPlaintextClient}},
+		{testcluster.EtcdTLS, etcd.VerdictNoClientAuth, []string{etcd.IDNoClientCertAuth}},
+		{testcluster.EtcdMutualTLS, etcd.VerdictClientCertAuth, nil},
+	} {
+		t.Run(tc.sec.String(), func(t *testing.T) {
+			c, err := testcluster.Start(context.Background(), testcluster.Options{Etcd: tc.sec, EtcdSeparateHTTP: true, NoControllerManager: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(c.Stop)
+			opts := etcd.ProbeOptions{Endpoints: []string{c.EtcdURL}, Timeout: 3 * time.Second}
+			if tc.sec != testcluster.EtcdPlain {
+				opts.ClientCert = loadCert(t, c.EtcdAPIServerCert)
+				opts.RootCAs = mustRoots(t, c.EtcdCAFile)
+			}
+			res := etcd.Probe(context.Background(), opts)
+			var ids []string
+			for _, f := range res.Findings {
+				ids = append(ids, f.CheckID)
+			}
+			e := res.Endpoints[0]
+			if e.Verdict != tc.verdict || !slices.Equal(ids, tc.ids) || len(res.Errors) > 0 || len(res.Skipped) > 0 {
+				t.Errorf("verdict %s, findings %v, errors %v, skipped %v; want %s, %v\nattempts %+v", e.Verdict, ids, res.Errors, res.Skipped, tc.verdict, tc.ids, e.Attempts)
+			}
+			var grpcTries int
+			for _, a := range e.Attempts {
+				if strings.HasPrefix(a.Try, "gRPC") {
+					grpcTries++
+				}
+			}
+			// Mutual TLS refuses at the TLS layer already: HTTP's answer is
+			// clear, and gRPC is asked only to try the certificate.
+			want := 2
+			switch tc.sec {
+			case testcluster.EtcdTLS:
+				want = 3
+			case testcluster.EtcdMutualTLS:
+				want = 1
+			}
+			if grpcTries != want {
+				t.Errorf("%d gRPC attempts, want %d: %+v", grpcTries, want, e.Attempts)
+			}
+			if tc.sec == testcluster.EtcdMutualTLS {
+				foreign, err := c.ForeignClientCert("intruder")
+				if err != nil {
+					t.Fatal(err)
+				}
+				wrong := etcd.Probe(context.Background(), etcd.ProbeOptions{Endpoints: []string{c.EtcdURL}, ClientCert: loadCert(t, foreign), Timeout: 3 * time.Second})
+				if len(wrong.Errors) != 1 || !strings.Contains(wrong.Errors[0].Message, "unknown certificate authority") {
+					t.Errorf("a foreign certificate on the gRPC port: errors %v", wrong.Errors)
+				}
+			}
+			// The HTTP endpoints moved: probing them works as before.
+			httpRes := etcd.Probe(context.Background(), etcd.ProbeOptions{Endpoints: []string{c.EtcdHTTPURL}, Timeout: 3 * time.Second})
+			if httpRes.Endpoints[0].Verdict != tc.verdict {
+				t.Errorf("HTTP URL: verdict %s, want %s", httpRes.Endpoints[0].Verdict, tc.verdict)
+			}
+		})
+	}
+}
