@@ -43,6 +43,9 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzLineScanner$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=2s ./pkg/inventory
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=2s ./pkg/contract
 	$(GO) test -run='^$$' -fuzz='^FuzzSubjectAndResource$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=2s ./pkg/rbac
+	$(GO) test -run='^$$' -fuzz='^FuzzReadTerraform$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=2s ./pkg/cloud
+	$(GO) test -run='^$$' -fuzz='^FuzzReadJSON$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=2s ./pkg/cloud
+	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=2s ./pkg/dockerfile
 	$(GO) test -run='^$$' -fuzz='^FuzzClassify$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=2s ./pkg/etcd
 
 # docs/checks.md is generated from the check registry.
