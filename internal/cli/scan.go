@@ -51,10 +51,16 @@ func newScanCommand(streams IOStreams) *cobra.Command {
 	o := &ScanOptions{streams: streams}
 	cmd := &cobra.Command{
 		Use:   "scan [PATH ...]",
-		Short: "Scan manifests, folders, Helm charts and Kustomize directories",
+		Short: "Scan manifests, charts, Kustomize directories, Terraform, cloud JSON and Dockerfiles",
 		Long: `Scan reads YAML and JSON manifests (multi-document, List kinds), folders
 (recursively), Helm charts (rendered in-process, like helm template) and
 Kustomize directories (built in-process), or "-" for standard input.
+
+It also reads where clusters and images come from: Terraform folders (.tf,
+terraform.tfvars) and plan JSON (terraform show -json) for EKS, GKE and AKS
+clusters, the JSON of aws eks describe-cluster, gcloud container clusters
+describe and az aks show (recognised by shape, also on standard input), and
+Dockerfiles (Dockerfile, Containerfile, *.Dockerfile, Dockerfile.*).
 
 Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it,
 2 usage errors or inputs that could not be read (the report covers the rest).`,
@@ -62,7 +68,9 @@ Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it,
   rampart scan deploy/ -o sarif > rampart.sarif
   helm template my-chart | rampart scan -
   rampart scan ./charts/web -f values-prod.yaml --set image.tag=1.2.3
-  rampart scan . --baseline last-report.json --fail-on medium`,
+  rampart scan . --baseline last-report.json --fail-on medium
+  rampart scan infra/ Dockerfile deploy/ -o sarif > rampart.sarif
+  aws eks describe-cluster --name shop | rampart scan -`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.Complete(cmd, args); err != nil {
 				return &exitError{code: ExitError, err: err}
