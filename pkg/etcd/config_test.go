@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rampart-k8s/rampart/pkg/finding"
 )
 
 const rotatingConfig = `
@@ -234,7 +233,6 @@ func TestProbeJudgeUnreachableIsNoPass(t *testing.T) {
 	if len(res.Findings) != 0 || len(res.Errors) != 1 || len(res.Skipped) != 2 {
 		t.Errorf("unreachable: findings %v errors %v skipped %v", res.Findings, res.Errors, res.Skipped)
 	}
-	var _ = finding.Skipped{}
 }
 
 func TestClassifyTLSAndHTTP(t *testing.T) {
