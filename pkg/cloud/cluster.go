@@ -1,6 +1,7 @@
 package cloud
 
 import (
+	"regexp"
 	"strings"
 )
 
@@ -57,6 +58,10 @@ type Cluster struct {
 	// Related are resources that configure the cluster from outside it
 	// (node pools, diagnostic settings, add-ons), by type.
 	Related map[string][]*Related
+	// Ignores are the inline suppressions ("# rampart:ignore CHECK: reason"
+	// comments) of the cluster's resource and its related resources, by
+	// "Kind/Name" of the resource findings name.
+	Ignores map[string]string
 	// Unlinked counts, by type, resources of a related type whose cluster
 	// could not be told: a check that needs them is then unknown rather
 	// than failed.
@@ -84,6 +89,8 @@ type Resource struct {
 	File    string
 	Line    int
 	Body    *Node
+	// ignore holds the resource's "# rampart:ignore" comments.
+	ignore string
 	// ref is how other resources of the same configuration refer to it:
 	// type.name, prefixed with module.NAME. inside modules.
 	ref string
@@ -144,7 +151,10 @@ func clustersOf(res []*Resource, source string) []*Cluster {
 			continue
 		}
 		c := &Cluster{Provider: p, Source: source, Kind: r.Type, Name: r.Address, File: r.File, Line: r.Line,
-			Settings: r.settings(), Related: map[string][]*Related{}, Unlinked: map[string]int{}}
+			Settings: r.settings(), Related: map[string][]*Related{}, Unlinked: map[string]int{}, Ignores: map[string]string{}}
+		if r.ignore != "" {
+			c.Ignores[c.Kind+"/"+c.Name] = r.ignore
+		}
 		out = append(out, c)
 		clusterRes = append(clusterRes, r)
 	}
@@ -163,6 +173,9 @@ func clustersOf(res []*Resource, source string) []*Cluster {
 			if linked {
 				c := out[i]
 				c.Related[r.Type] = append(c.Related[r.Type], &Related{Kind: r.Type, Name: r.Address, File: r.File, Line: r.Line, Settings: r.settings()})
+				if r.ignore != "" {
+					c.Ignores[r.Type+"/"+r.Address] = r.ignore
+				}
 				linkedAny = true
 			}
 			if !decided {
@@ -190,4 +203,29 @@ func compatible(related, cluster string) bool {
 		return cluster == TypeAKSCluster
 	}
 	return false
+}
+
+// ignoreComment is an inline suppression: "# rampart:ignore CHECK: reason"
+// (or "//"), with the annotation's syntax after the keyword.
+var ignoreComment = regexp.MustCompile(`^\s*(?:#|//)\s*rampart:ignore\s+(.+?)\s*$`)
+
+// ignoresIn collects the inline suppressions on lines [from, to] (1-based)
+// of src and on the comment lines right above from.
+func ignoresIn(src []byte, from, to int) string {
+	lines := strings.Split(string(src), "\n")
+	start := from
+	for start > 1 && start-2 < len(lines) {
+		t := strings.TrimSpace(lines[start-2])
+		if !strings.HasPrefix(t, "#") && !strings.HasPrefix(t, "//") {
+			break
+		}
+		start--
+	}
+	var out []string
+	for l := start; l <= to && l <= len(lines); l++ {
+		if m := ignoreComment.FindStringSubmatch(lines[l-1]); m != nil {
+			out = append(out, m[1])
+		}
+	}
+	return strings.Join(out, ", ")
 }

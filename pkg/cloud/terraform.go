@@ -345,6 +345,7 @@ func (e *evaluator) resource(blk *hclsyntax.Block) *Resource {
 	r := &Resource{Type: blk.Labels[0], Name: blk.Labels[1], Address: blk.Labels[0] + "." + blk.Labels[1],
 		File: blk.TypeRange.Filename, Line: line, ref: blk.Labels[0] + "." + blk.Labels[1]}
 	r.Body = e.body(blk.Body, ctx, "", line)
+	r.ignore = ignoresIn(e.src[r.File], line, blk.Range().End.Line)
 	return r
 }
 

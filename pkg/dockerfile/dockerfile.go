@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -22,6 +23,9 @@ type File struct {
 	// MetaArgs are the ARGs before the first FROM, which FROM lines may use.
 	MetaArgs []Instruction
 	Stages   []*Stage
+	// Ignore holds the inline suppressions of the file, from comments
+	// "# rampart:ignore CHECK: reason", joined as in the annotation.
+	Ignore string
 }
 
 // Stage is one FROM and the instructions after it.
@@ -126,7 +130,7 @@ func Parse(name string, data []byte) (f *File, err error) {
 	if err != nil {
 		return nil, parseError(err)
 	}
-	f = &File{Name: name}
+	f = &File{Name: name, Ignore: ignores(data)}
 	lex := shell.NewLex(res.EscapeToken)
 	meta := map[string]string{}
 	metaSet := map[string]bool{}
@@ -301,4 +305,14 @@ func (f *File) Chain(s *Stage) []*Stage {
 		cur = f.Stages[cur.Parent]
 	}
 	return out
+}
+
+var ignoreComment = regexp.MustCompile(`(?m)^[ \t]*#[ \t]*rampart:ignore[ \t]+(.+?)[ \t\r]*$`)
+
+func ignores(data []byte) string {
+	var out []string
+	for _, m := range ignoreComment.FindAllSubmatch(data, -1) {
+		out = append(out, string(m[1]))
+	}
+	return strings.Join(out, ", ")
 }

@@ -13,6 +13,10 @@ type Artifact struct {
 	File       string
 	Line       int
 	Value      any
+	// Ignores are inline suppressions written in the input ("# rampart:ignore
+	// CHECK: reason" comments), by "Kind/Name" of the resource they cover,
+	// with the syntax of the rampart.dev/ignore annotation.
+	Ignores map[string]string
 }
 
 // AddArtifacts adds artifacts to an inventory before checks run.

@@ -84,6 +84,16 @@ func finish(rep *finding.Report, checkCtx *check.Context, opts Options) *finding
 		pol.Rules = append(pol.Rules, finding.IgnoreRule{Check: r.Check, Kind: r.Kind, Namespace: r.Namespace,
 			Name: r.Name, Labels: r.Labels, Reason: r.Reason, Expires: r.Expires})
 	}
+	// Inputs that are not objects carry their inline suppressions.
+	var artifactIgnores map[string]string
+	for _, a := range inv.Artifacts() {
+		for k, v := range a.Ignores {
+			if artifactIgnores == nil {
+				artifactIgnores = map[string]string{}
+			}
+			artifactIgnores[k] = v
+		}
+	}
 	// Findings come object by object: look each object up once.
 	var last finding.Resource
 	var lastTarget finding.Target
@@ -95,6 +105,8 @@ func finish(rep *finding.Report, checkCtx *check.Context, opts Options) *finding
 		last, lastTarget = r, finding.Target{}
 		if o := inv.Get(r.Kind, r.Namespace, r.Name); o != nil {
 			lastTarget = finding.Target{Annotations: o.Annotations(), Labels: o.Labels()}
+		} else if v, ok := artifactIgnores[r.Kind+"/"+r.Name]; ok && r.Namespace == "" {
+			lastTarget = finding.Target{Annotations: map[string]string{finding.AnnotationIgnore: v}}
 		}
 		return lastTarget
 	})

@@ -146,11 +146,15 @@ func (r *Result) addDockerfile(name string, data []byte) {
 		r.Errors = append(r.Errors, e)
 		return
 	}
-	r.Artifacts = append(r.Artifacts, &inventory.Artifact{Kind: KindDockerfile, Name: name, File: name, Line: f.Stages[0].Line, Value: f})
+	a := &inventory.Artifact{Kind: KindDockerfile, Name: name, File: name, Line: f.Stages[0].Line, Value: f}
+	if f.Ignore != "" {
+		a.Ignores = map[string]string{KindDockerfile + "/" + name: f.Ignore}
+	}
+	r.Artifacts = append(r.Artifacts, a)
 }
 
 func clusterArtifact(c *cloud.Cluster) *inventory.Artifact {
-	return &inventory.Artifact{Kind: c.Kind, Name: c.Name, File: c.File, Line: c.Line, Value: c}
+	return &inventory.Artifact{Kind: c.Kind, Name: c.Name, File: c.File, Line: c.Line, Value: c, Ignores: c.Ignores}
 }
 
 // readCloudJSON reads a JSON input that is a Terraform plan or a cloud
