@@ -206,6 +206,15 @@ func (a *assessor) eks() {
 		}
 	}
 
+	// Nodes: managed node groups get public IPs from their subnets or
+	// launch template; SSH access without source security groups is open
+	// to the internet.
+	if !a.c.API {
+		for _, ng := range a.c.Related[TypeEKSNodeGroup] {
+			a.eksNodeGroup(ng)
+		}
+	}
+
 	// Authentication: the aws-auth ConfigMap alone is the legacy mode.
 	mode := a.get(p("access_config", "authentication_mode"), p("accessConfig", "authenticationMode"))
 	if m, ok := mode.Str(""); !ok {
@@ -246,6 +255,69 @@ func (a *assessor) eks() {
 		a.issue(CheckNetworkPolicyOff, finding.SeverityMedium, Value{Path: "aws_eks_addon (vpc-cni)", Line: a.c.Line},
 			"no vpc-cni add-on with enableNetworkPolicy is configured: NetworkPolicies are not enforced unless another CNI (Calico, Cilium) enforces them", nil)
 	}
+}
+
+func (a *assessor) eksNodeGroup(ng *Related) {
+	subnets := ng.Settings.Get("subnet_ids")
+	for _, ref := range refsOfValue(subnets) {
+		sn := a.c.Aux[ref]
+		if sn == nil || sn.Kind != TypeSubnet {
+			continue
+		}
+		v := sn.Settings.Get("map_public_ip_on_launch")
+		if on, ok := v.Bool(false); ok && on {
+			a.related(CheckNodesPublicIP, finding.SeverityMedium, ng, subnets,
+				"the node group's subnet "+sn.Name+" gives every instance a public IP address (map_public_ip_on_launch)", map[string]any{"subnet": sn.Name})
+			break
+		}
+	}
+	lt := ng.Settings.Get("launch_template")
+	for _, key := range []string{"id", "name"} {
+		for _, ref := range refsOfValue(lt.Get(key)) {
+			tpl := a.c.Aux[ref]
+			if tpl == nil || tpl.Kind != TypeLaunchTemplate {
+				continue
+			}
+			for _, ni := range tpl.Settings.Get("network_interfaces").Items() {
+				v := ni.Get("associate_public_ip_address")
+				if on, ok := v.Str(""); ok && strings.EqualFold(on, "true") {
+					a.related(CheckNodesPublicIP, finding.SeverityMedium, tpl, v,
+						"the launch template of node group "+ng.Name+" gives its nodes public IP addresses", map[string]any{"nodeGroup": ng.Name})
+				}
+			}
+		}
+	}
+	ra := ng.Settings.Get("remote_access")
+	if ra.Present() {
+		key, _ := ra.Get("ec2_ssh_key").Str("")
+		sg := ra.Get("source_security_group_ids")
+		groups, ok := sg.Strings()
+		if sg.Node.IsList() && len(sg.Node.Items) > 0 {
+			groups, ok = []string{"(set)"}, true // some groups, even if not known
+		}
+		switch {
+		case key == "":
+		case !ok:
+			a.out = append(a.out, Issue{Check: CheckNodesPublicIP, Kind: ng.Kind, Name: ng.Name, File: ng.File, Line: lineOr(sg.Line, ng.Line),
+				Path: sg.Path, Unknown: true, Message: "whether SSH to the nodes is limited: " + sg.Path + " is not known from the input"})
+		case len(groups) == 0:
+			a.related(CheckNodesPublicIP, finding.SeverityMedium, ng, sg,
+				"remote_access names an SSH key and no source security groups: port 22 of the nodes is open to 0.0.0.0/0", nil)
+		}
+	}
+}
+
+// refsOfValue lists the resources a setting refers to, in its expression
+// or in its items' expressions.
+func refsOfValue(v Value) []string {
+	if v.Node == nil {
+		return nil
+	}
+	out := append([]string{}, v.Node.Refs...)
+	for _, it := range v.Node.Items {
+		out = append(out, it.Refs...)
+	}
+	return out
 }
 
 func (a *assessor) eksEncryption(enc Value) {

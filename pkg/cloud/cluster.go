@@ -24,6 +24,9 @@ const (
 	TypeAKSCluster       = "azurerm_kubernetes_cluster"
 	TypeAKSNodePool      = "azurerm_kubernetes_cluster_node_pool"
 	TypeAzureDiagnostics = "azurerm_monitor_diagnostic_setting"
+	TypeEKSNodeGroup     = "aws_eks_node_group"
+	TypeLaunchTemplate   = "aws_launch_template"
+	TypeSubnet           = "aws_subnet"
 )
 
 // clusterTypes maps the cluster resource types to their provider.
@@ -33,10 +36,15 @@ var clusterTypes = map[string]Provider{TypeEKSCluster: EKS, TypeGKECluster: GKE,
 // own block, with the attributes that name the cluster.
 var relatedTypes = map[string][]string{
 	TypeEKSAddon:         {"cluster_name"},
+	TypeEKSNodeGroup:     {"cluster_name"},
 	TypeGKENodePool:      {"cluster"},
 	TypeAKSNodePool:      {"kubernetes_cluster_id"},
 	TypeAzureDiagnostics: {"target_resource_id"},
 }
+
+// auxTypes are resources that related resources refer to (a node group's
+// launch template and subnets), looked up by reference.
+var auxTypes = map[string]bool{TypeLaunchTemplate: true, TypeSubnet: true}
 
 // Cluster is one managed cluster as an input describes it.
 type Cluster struct {
@@ -62,6 +70,9 @@ type Cluster struct {
 	// comments) of the cluster's resource and its related resources, by
 	// "Kind/Name" of the resource findings name.
 	Ignores map[string]string
+	// Aux are the resources of the same configuration that related
+	// resources may refer to (launch templates, subnets), by type.name.
+	Aux map[string]*Related
 	// Unlinked counts, by type, resources of a related type whose cluster
 	// could not be told: a check that needs them is then unknown rather
 	// than failed.
@@ -145,13 +156,19 @@ func refersTo(rel *Resource, attrs []string, cluster *Resource) (linked, decided
 func clustersOf(res []*Resource, source string) []*Cluster {
 	var out []*Cluster
 	var clusterRes []*Resource
+	aux := map[string]*Related{}
+	for _, r := range res {
+		if auxTypes[r.Type] {
+			aux[r.ref] = &Related{Kind: r.Type, Name: r.Address, File: r.File, Line: r.Line, Settings: r.settings()}
+		}
+	}
 	for _, r := range res {
 		p, ok := clusterTypes[r.Type]
 		if !ok {
 			continue
 		}
 		c := &Cluster{Provider: p, Source: source, Kind: r.Type, Name: r.Address, File: r.File, Line: r.Line,
-			Settings: r.settings(), Related: map[string][]*Related{}, Unlinked: map[string]int{}, Ignores: map[string]string{}}
+			Settings: r.settings(), Related: map[string][]*Related{}, Unlinked: map[string]int{}, Ignores: map[string]string{}, Aux: aux}
 		if r.ignore != "" {
 			c.Ignores[c.Kind+"/"+c.Name] = r.ignore
 		}
@@ -195,7 +212,7 @@ func clustersOf(res []*Resource, source string) []*Cluster {
 
 func compatible(related, cluster string) bool {
 	switch related {
-	case TypeEKSAddon:
+	case TypeEKSAddon, TypeEKSNodeGroup:
 		return cluster == TypeEKSCluster
 	case TypeGKENodePool:
 		return cluster == TypeGKECluster

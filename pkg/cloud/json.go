@@ -210,7 +210,7 @@ func readPlan(file string, root *Node) []*Cluster {
 			typ := r.Field("type").String()
 			_, isCluster := clusterTypes[typ]
 			_, isRelated := relatedTypes[typ]
-			if !isCluster && !isRelated || r.Field("mode").String() == "data" {
+			if !isCluster && !isRelated && !auxTypes[typ] || r.Field("mode").String() == "data" {
 				continue
 			}
 			addr := r.Field("address").String()

@@ -93,7 +93,7 @@ func ReadTerraform(files []File) *Module {
 				if len(blk.Labels) != 2 {
 					continue
 				}
-				if _, ok := clusterTypes[blk.Labels[0]]; !ok {
+				if _, ok := clusterTypes[blk.Labels[0]]; !ok && !auxTypes[blk.Labels[0]] {
 					if _, ok := relatedTypes[blk.Labels[0]]; !ok {
 						continue
 					}

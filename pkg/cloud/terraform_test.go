@@ -172,6 +172,46 @@ func TestTerraformEKS(t *testing.T) {
 		{"aws-auth ConfigMap only", CheckLegacyAuth, eks(`access_config { authentication_mode = "CONFIG_MAP" }`), "",
 			[]want{{CheckLegacyAuth, "low", "access_config.authentication_mode"}}},
 
+		{"node group in private subnets", CheckNodesPublicIP, eks(``) + `
+resource "aws_subnet" "private" {
+  count                   = 3
+  map_public_ip_on_launch = false
+}
+resource "aws_eks_node_group" "ng" {
+  cluster_name = aws_eks_cluster.main.name
+  subnet_ids   = aws_subnet.private[*].id
+  remote_access {
+    ec2_ssh_key               = "ops"
+    source_security_group_ids = [aws_security_group.bastion.id]
+  }
+}`, "", nil},
+		{"node group in a public subnet", CheckNodesPublicIP, eks(``) + `
+resource "aws_subnet" "public" {
+  map_public_ip_on_launch = true
+}
+resource "aws_eks_node_group" "ng" {
+  cluster_name = aws_eks_cluster.main.name
+  subnet_ids   = [aws_subnet.public.id]
+}`, "", []want{{CheckNodesPublicIP, "medium", "subnet_ids"}}},
+		{"launch template with public IPs", CheckNodesPublicIP, eks(``) + `
+resource "aws_launch_template" "nodes" {
+  network_interfaces {
+    associate_public_ip_address = true
+  }
+}
+resource "aws_eks_node_group" "ng" {
+  cluster_name = aws_eks_cluster.main.name
+  launch_template {
+    id      = aws_launch_template.nodes.id
+    version = aws_launch_template.nodes.latest_version
+  }
+}`, "", []want{{CheckNodesPublicIP, "medium", "network_interfaces.associate_public_ip_address"}}},
+		{"SSH open to the internet", CheckNodesPublicIP, eks(``) + `
+resource "aws_eks_node_group" "ng" {
+  cluster_name = aws_eks_cluster.main.name
+  remote_access { ec2_ssh_key = "ops" }
+}`, "", []want{{CheckNodesPublicIP, "medium", "remote_access.source_security_group_ids"}}},
+
 		{"vpc-cni enforces policies", CheckNetworkPolicyOff, eks(``) + cniAddon, "", nil},
 		{"no vpc-cni add-on", CheckNetworkPolicyOff, eks(``), "", []want{{CheckNetworkPolicyOff, "medium", "aws_eks_addon (vpc-cni)"}}},
 		{"vpc-cni without the setting", CheckNetworkPolicyOff, eks(``) + `resource "aws_eks_addon" "cni" {

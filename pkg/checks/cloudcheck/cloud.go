@@ -53,9 +53,9 @@ var metas = []check.Meta{
 		ID: cloud.CheckNodesPublicIP, Title: "Nodes have public IP addresses", Severity: finding.SeverityMedium,
 		Category:    finding.CategoryCloud,
 		Why:         "Nodes with public IPs expose their kubelet, NodePorts and SSH to the internet, bypassing the load balancers and firewalls in front of the cluster.",
-		Remediation: "GKE: private_cluster_config { enable_private_nodes = true }; AKS: node_public_ip_enabled = false on every node pool",
+		Remediation: "EKS: node groups in private subnets, launch templates without associate_public_ip_address, remote_access limited to source security groups; GKE: private_cluster_config { enable_private_nodes = true }; AKS: node_public_ip_enabled = false on every node pool",
 		Controls:    []string{"Trivy AVD-GCP-0059"},
-		Kinds:       []string{"google_container_cluster", "google_container_node_pool", "azurerm_kubernetes_cluster", "azurerm_kubernetes_cluster_node_pool", "gcloud and az JSON"},
+		Kinds:       []string{"aws_eks_node_group", "aws_launch_template", "aws_subnet", "google_container_cluster", "google_container_node_pool", "azurerm_kubernetes_cluster", "azurerm_kubernetes_cluster_node_pool", "gcloud and az JSON"},
 	},
 	{
 		ID: cloud.CheckLegacyAuth, Title: "Legacy or static cluster credentials", Severity: finding.SeverityHigh,
