@@ -420,7 +420,7 @@ func (e *evaluator) dynamic(blk *hclsyntax.Block, ctx *hcl.EvalContext, parent *
 	line := blk.DefRange().Start.Line
 	list := blockList(parent, typ, line)
 	v, ok := eval(fe.Expr, ctx)
-	if ok && v.IsKnown() && !v.IsNull() && v.CanIterateElements() && (!v.Type().IsSetType() || v.IsWhollyKnown()) {
+	if ok && v.IsKnown() && !v.IsNull() && v.CanIterateElements() && (!v.Type().IsSetType() || v.IsWhollyKnown()) && v.LengthInt() <= maxDynamicBlocks {
 		for it := v.ElementIterator(); it.Next(); {
 			k, val := it.Element()
 			child := ctx.NewChild()

@@ -504,3 +504,22 @@ func TestUnknownMessageNamesTheExpression(t *testing.T) {
 	}
 	t.Fatal("no public-endpoint entry")
 }
+
+// TestLargeValuesStayUnknown: expressions that would build huge values are
+// not evaluated; the setting is unknown.
+func TestLargeValuesStayUnknown(t *testing.T) {
+	for _, expr := range []string{
+		`[for i in range(100000000) : "0.0.0.0/0"]`,
+		`[for p in setproduct(range(1000), range(1000)) : "0.0.0.0/0"]`,
+		`[format("%0999999999d", 1)]`,
+		`[indent(1000000000, "x")]`,
+	} {
+		issues := tfIssues(t, File{Name: "main.tf", Data: []byte(eks(`vpc_config { public_access_cidrs = ` + expr + ` }`))})
+		if g := only(CheckPublicEndpoint, got(issues)); len(g) != 1 || g[0].sev != "unknown" {
+			t.Errorf("%s: %v", expr, g)
+		}
+	}
+	if g := only(CheckPublicEndpoint, got(tfIssues(t, File{Name: "main.tf", Data: []byte(eks(`vpc_config { public_access_cidrs = [for i in range(3) : format("10.%d.0.0/16", i)] }`))}))); len(g) != 1 || g[0].sev != "high" {
+		t.Errorf("small range: %v", g)
+	}
+}
