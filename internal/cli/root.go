@@ -55,7 +55,7 @@ func NewRoot(streams IOStreams) *cobra.Command {
 	root.SetIn(streams.In)
 	root.SetOut(streams.Out)
 	root.SetErr(streams.ErrOut)
-	root.AddCommand(newScanCommand(streams), newChecksCommand(streams), newDBCommand(streams), newRBACCommand(streams), newNetpolCommand(streams), newTestCommand(streams), newEtcdCommand(streams))
+	root.AddCommand(newScanCommand(streams), newChecksCommand(streams), newDBCommand(streams), newRBACCommand(streams), newNetpolCommand(streams), newTestCommand(streams), newEtcdCommand(streams), newNodeCommand(streams))
 	return root
 }
 

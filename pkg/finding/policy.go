@@ -47,9 +47,10 @@ type AnnotationEntry struct {
 	Reason string
 }
 
-// entryStart finds where an entry begins: a check ID (or glob) and a colon.
-// Commas elsewhere belong to the reason ("legacy image, ticket SEC-12").
-var entryStart = regexp.MustCompile(`(?:^|,)\s*([a-z0-9*?-]+/[a-z0-9*?-]+|\*)\s*:`)
+// entryStart finds where an entry begins: a check ID (or glob, or a CIS
+// alias such as cis/1.2.1) and a colon. Commas elsewhere belong to the
+// reason ("legacy image, ticket SEC-12").
+var entryStart = regexp.MustCompile(`(?:^|,)\s*([a-z0-9*?-]+/[a-z0-9*?.-]+|\*)\s*:`)
 
 // ParseIgnoreAnnotation reads "check: reason, check2: reason2" in the order
 // written. A reason may itself contain commas.
@@ -84,7 +85,7 @@ func (p *Policy) Apply(findings []Finding, target func(*Finding) Target) []strin
 		if v, ok := t.Annotations[AnnotationIgnore]; ok {
 			// The first entry that names the check wins, in the order written.
 			for _, e := range ParseIgnoreAnnotation(v) {
-				if glob.Match(e.Check, f.CheckID) {
+				if MatchCheck(e.Check, f.CheckID, f.Controls) {
 					if e.Reason == "" {
 						warn(fmt.Sprintf("%s: annotation %s ignores %s without a reason", f.Resource, AnnotationIgnore, e.Check))
 					}
@@ -115,7 +116,7 @@ func (p *Policy) Apply(findings []Finding, target func(*Finding) Target) []strin
 }
 
 func (r IgnoreRule) matches(f *Finding, labels map[string]string) bool {
-	if !glob.Match(r.Check, f.CheckID) || !glob.Match(r.Kind, f.Resource.Kind) ||
+	if !MatchCheck(r.Check, f.CheckID, f.Controls) || !glob.Match(r.Kind, f.Resource.Kind) ||
 		!glob.Match(r.Namespace, f.Resource.Namespace) || !glob.Match(r.Name, f.Resource.Name) {
 		return false
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/rampart-k8s/rampart/pkg/checks/schemacheck"
 	"github.com/rampart-k8s/rampart/pkg/checks/secret"
 	"github.com/rampart-k8s/rampart/pkg/checks/workload"
+	"github.com/rampart-k8s/rampart/pkg/controlplane"
 	"github.com/rampart-k8s/rampart/pkg/etcd"
 )
 
@@ -34,6 +35,7 @@ func Registry() *check.Registry {
 	cs = append(cs, rbaccheck.Checks()...)
 	cs = append(cs, netpolcheck.Checks()...)
 	cs = append(cs, etcd.Checks()...)
+	cs = append(cs, controlplane.Checks()...)
 	r, err := check.NewRegistry(cs...)
 	if err != nil {
 		panic(err)
