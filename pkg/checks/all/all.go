@@ -4,8 +4,10 @@ package all
 
 import (
 	"github.com/rampart-k8s/rampart/pkg/check"
+	"github.com/rampart-k8s/rampart/pkg/checks/cloudcheck"
 	"github.com/rampart-k8s/rampart/pkg/checks/clusterprobe"
 	"github.com/rampart-k8s/rampart/pkg/checks/container"
+	"github.com/rampart-k8s/rampart/pkg/checks/dockerfilecheck"
 	"github.com/rampart-k8s/rampart/pkg/checks/exposure"
 	"github.com/rampart-k8s/rampart/pkg/checks/image"
 	"github.com/rampart-k8s/rampart/pkg/checks/namespace"
@@ -36,6 +38,8 @@ func Registry() *check.Registry {
 	cs = append(cs, netpolcheck.Checks()...)
 	cs = append(cs, etcd.Checks()...)
 	cs = append(cs, controlplane.Checks()...)
+	cs = append(cs, cloudcheck.Checks()...)
+	cs = append(cs, dockerfilecheck.Checks()...)
 	r, err := check.NewRegistry(cs...)
 	if err != nil {
 		panic(err)
