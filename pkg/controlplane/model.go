@@ -43,6 +43,10 @@ const KindHost = "Host"
 // Kubernetes-style object (etcd's --config-file), kept as read (Raw).
 const KindConfigFile = "ConfigFile"
 
+// linkableKinds are the kinds of the configuration files components name.
+var linkableKinds = []string{"KubeletConfiguration", "EncryptionConfiguration", "Policy", "AuthorizationConfiguration",
+	"AuthenticationConfiguration", "KubeSchedulerConfiguration", "KubeProxyConfiguration", KindConfigFile}
+
 // Component is one instance of a component: a running process, a pod
 // spec's container (a static pod manifest), or both when the running
 // process has exactly the manifest's command line. A kubelet may also
@@ -135,9 +139,13 @@ func Build(inv *inventory.Inventory) *Model {
 			m.Host = h
 		}
 	}
-	for _, o := range inv.Objects() {
-		if o.Source.File != "" {
-			m.byHostPath[o.Source.File] = append(m.byHostPath[o.Source.File], o)
+	// Only configuration files are looked up by path: a scan's other
+	// objects (thousands of them) are not.
+	for _, kind := range linkableKinds {
+		for _, o := range inv.ByKind(kind) {
+			if o.Source.File != "" {
+				m.byHostPath[o.Source.File] = append(m.byHostPath[o.Source.File], o)
+			}
 		}
 	}
 	var procs, manifests []*Component
@@ -240,6 +248,18 @@ func (m *Model) add(c *Component) {
 // without one, its image.
 func fromContainer(o *inventory.Object, pod *inventory.PodTemplate, cr *inventory.ContainerRef) *Component {
 	ctr := cr.C
+	// Most containers of a scan run something else: tell before building
+	// anything.
+	if len(ctr.Command) > 0 {
+		cmd := ctr.Command[0]
+		if base := cmd[strings.LastIndexByte(cmd, '/')+1:]; base != "hyperkube" {
+			if _, ok := kindByName(base); !ok {
+				return nil
+			}
+		}
+	} else if _, ok := imageKind(ctr.Image); !ok {
+		return nil
+	}
 	var argv, fields []string
 	for i, a := range ctr.Command {
 		argv = append(argv, a)
