@@ -162,9 +162,11 @@ func Start(ctx context.Context, opts Options) (c *Cluster, err error) {
 		return nil, err
 	}
 	c = &Cluster{Dir: dir}
+	// The error returns below set c to nil: clean up through a copy.
+	started := c
 	defer func() {
 		if err != nil {
-			c.Stop()
+			started.Stop()
 		}
 	}()
 	if c.ca, err = newCA(); err != nil {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -126,5 +128,22 @@ func TestStopCleansUp(t *testing.T) {
 	}
 	if !strings.HasPrefix(c.URL, "https://127.0.0.1:") {
 		t.Errorf("API server must listen on loopback, got %s", c.URL)
+	}
+}
+
+// TestFailedStartCleansUp: an API server that refuses its flags makes
+// Start return an error (not panic), with its processes and folder gone.
+func TestFailedStartCleansUp(t *testing.T) {
+	before, _ := filepath.Glob(filepath.Join(os.TempDir(), "rampart-testcluster-*"))
+	c, err := Start(context.Background(), Options{NoControllerManager: true, APIServerArgs: []string{"--no-such-flag"}, StartTimeout: 8 * time.Second})
+	if err == nil {
+		c.Stop()
+		t.Fatal("an API server with an unknown flag started")
+	}
+	after, _ := filepath.Glob(filepath.Join(os.TempDir(), "rampart-testcluster-*"))
+	for _, d := range after {
+		if !slices.Contains(before, d) {
+			t.Errorf("a failed start left %s behind", d)
+		}
 	}
 }
