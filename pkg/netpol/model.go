@@ -11,7 +11,7 @@ package netpol
 import (
 	"fmt"
 	"net/netip"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 
@@ -120,7 +120,7 @@ func NewModel(inv *inventory.Inventory, opts Options) *Model {
 			m.Workloads = append(m.Workloads, w)
 		}
 	}
-	sort.Slice(m.Workloads, func(i, j int) bool { return m.Workloads[i].Ref() < m.Workloads[j].Ref() })
+	sortByRef(m.Workloads)
 	for _, o := range inv.ByKind("NetworkPolicy") {
 		np, ok := o.Typed.(*networkingv1.NetworkPolicy)
 		if !ok {
@@ -141,13 +141,29 @@ func NewModel(inv *inventory.Inventory, opts Options) *Model {
 	}
 	// Policies in name order, whatever order the input had (a file, a
 	// listing): explanations read the same for the same objects.
-	sort.Slice(m.Policies, func(i, j int) bool { return m.Policies[i].Ref() < m.Policies[j].Ref() })
+	sortByRef(m.Policies)
 	for _, list := range m.byNS {
-		sort.Slice(list, func(i, j int) bool { return list[i].Ref() < list[j].Ref() })
+		sortByRef(list)
 	}
 	m.readAdmin(inv)
 	m.classify()
 	return m
+}
+
+// sortByRef sorts by Ref, each ref made once (not twice per comparison).
+func sortByRef[T interface{ Ref() string }](xs []T) {
+	type keyed struct {
+		ref string
+		x   T
+	}
+	ks := make([]keyed, len(xs))
+	for i, x := range xs {
+		ks[i] = keyed{x.Ref(), x}
+	}
+	slices.SortStableFunc(ks, func(a, b keyed) int { return strings.Compare(a.ref, b.ref) })
+	for i := range ks {
+		xs[i] = ks[i].x
+	}
 }
 
 // namespaceOf is an object's namespace; a manifest that names none is in
