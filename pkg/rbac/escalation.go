@@ -1443,49 +1443,81 @@ func (g *Graph) Gains(start, target *Node) bool {
 // those at once; what remains per start is the nearest gain, and the
 // search for it stops there. For analysing every subject of a cluster.
 func (g *Graph) Prepare(starts []*Node) {
-	seen := map[*Node]bool{}
+	// Bookkeeping by node id, in slices: maps keyed by node were most of
+	// this function's time on a large cluster.
+	var seen []bool
+	mark := func(n *Node) bool {
+		for int(n.id) >= len(seen) {
+			seen = append(seen, make([]bool, len(seen)+64)...)
+		}
+		if seen[n.id] {
+			return false
+		}
+		seen[n.id] = true
+		return true
+	}
 	var level []*Node
 	for _, n := range starts {
-		if !seen[n] {
-			seen[n] = true
+		if mark(n) {
 			level = append(level, n)
 		}
 	}
 	// Breadth first, a level at a time: the nodes of a level are expanded
 	// on every core, then their edges are taken in the order a one-queue
 	// search would take them, so the ways found do not depend on timing.
-	into := map[*Node][]Edge{}
+	type edgeAt struct {
+		from *Node
+		i    int
+	}
+	var taken []edgeAt
 	for len(level) > 0 {
 		g.expandAll(level)
 		var next []*Node
 		for _, n := range level {
-			for _, e := range g.Edges(n) {
-				into[e.To] = append(into[e.To], e)
-				if !seen[e.To] {
-					seen[e.To] = true
+			for i, e := range g.Edges(n) {
+				taken = append(taken, edgeAt{n, i})
+				if mark(e.To) {
 					next = append(next, e.To)
 				}
 			}
 		}
 		level = next
 	}
+	// The edges into each node, in the order taken: a counting sort by
+	// the target's id.
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	ids := len(g.nodes)
+	first := make([]int32, ids+1)
+	for _, t := range taken {
+		first[(*t.from.edges.Load())[t.i].To.id+1]++
+	}
+	for i := 1; i <= ids; i++ {
+		first[i] += first[i-1]
+	}
+	into := make([]edgeAt, len(taken))
+	fill := append([]int32(nil), first[:ids]...)
+	for _, t := range taken {
+		to := (*t.from.edges.Load())[t.i].To.id
+		into[fill[to]] = t
+		fill[to]++
+	}
 	g.toward = map[NodeKind]map[*Node]Edge{}
 	for _, kind := range []NodeKind{ClusterAdmin, NodeRoot} {
 		next := map[*Node]Edge{}
 		target := g.nodes[fmt.Sprintf("k%d:%s", kind, "")]
 		if target != nil {
 			back := []*Node{target}
-			done := map[*Node]bool{target: true}
+			done := make([]bool, ids)
+			done[target.id] = true
 			for len(back) > 0 {
 				n := back[0]
 				back = back[1:]
-				for _, e := range into[n] {
-					if !done[e.From] {
-						done[e.From] = true
-						next[e.From] = e
-						back = append(back, e.From)
+				for _, t := range into[first[n.id]:first[n.id+1]] {
+					if !done[t.from.id] {
+						done[t.from.id] = true
+						next[t.from] = (*t.from.edges.Load())[t.i]
+						back = append(back, t.from)
 					}
 				}
 			}
