@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"slices"
 	"strings"
 	"time"
 
@@ -66,25 +65,31 @@ func (anonymousAccess) CheckCluster(ctx context.Context, c *check.Context, cfg *
 		return
 	}
 	target := apiServer(cfg)
-	var open []string
+	// 401 is the server refusing anonymous requests before authorization
+	// (--anonymous-auth=false, or an AuthenticationConfiguration that
+	// limits anonymous requests to paths such as /healthz); any other
+	// answer means it authenticated the request as anonymous. One refused
+	// /version ends the probe: that is every hardened cluster.
 	statuses := map[string]int{}
-	for _, p := range append(append([]string{}, sensitive...), harmless...) {
+	anonymousOn := false
+	for i, p := range append(append([]string{}, harmless...), sensitive...) {
 		code := get(ctx, client, cfg.Host+p)
 		statuses[p] = code
-		if code == http.StatusOK && !slices.Contains(harmless, p) {
-			open = append(open, strings.SplitN(p, "?", 2)[0])
-		}
-	}
-	// 401 is the server refusing anonymous requests before authorization;
-	// any other answer means it authenticated the request as anonymous.
-	anonymousOn := false
-	for _, code := range statuses {
 		if code != 0 && code != http.StatusUnauthorized {
 			anonymousOn = true
+		}
+		if i == 0 && code == http.StatusUnauthorized {
+			break
 		}
 	}
 	if !anonymousOn {
 		return // rbac/anonymous-or-all-authenticated reports grants that wait for it
+	}
+	var open []string
+	for _, p := range sensitive {
+		if statuses[p] == http.StatusOK {
+			open = append(open, strings.SplitN(p, "?", 2)[0])
+		}
 	}
 	allowed, err := anonymousRights(ctx, cfg)
 	if err != nil {
