@@ -1,6 +1,8 @@
 package rbac
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"runtime"
 	"slices"
@@ -123,6 +125,8 @@ type Graph struct {
 	// toward holds, after Prepare, each node's first step on a shortest
 	// way to cluster-admin and to root on a node.
 	toward map[NodeKind]map[*Node]Edge
+	// digests are short stand-ins for the keys of group rights nodes.
+	digests map[*Node]string
 	// sas finds the identity nodes of ServiceAccounts.
 	sas map[saKey]*Node
 	// byGroups caches the rights nodes of sets of groups.
@@ -154,8 +158,14 @@ const noBindings = "\x00every-namespace"
 
 // NewGraph prepares an escalation graph.
 func NewGraph(p *Policy, st State) *Graph {
-	g := &Graph{policy: p, state: st, nodes: map[string]*Node{}, scoped: map[string][]Edge{}, byGroups: map[string]*Node{},
-		groupSteps: map[string][]Edge{}, inert: map[*Binding]bool{}, sas: map[saKey]*Node{},
+	// Most nodes are identities and their rights: room for them from the
+	// start spares the maps growing step by step.
+	sas := 0
+	for _, names := range st.ServiceAccounts {
+		sas += len(names)
+	}
+	g := &Graph{policy: p, state: st, nodes: make(map[string]*Node, 2*sas+len(p.Bindings())), scoped: map[string][]Edge{}, byGroups: map[string]*Node{},
+		groupSteps: map[string][]Edge{}, inert: map[*Binding]bool{}, sas: make(map[saKey]*Node, sas), digests: map[*Node]string{},
 		everything: &Role{Kind: "ClusterRole", Name: "(any rules it writes)", Rules: []rbacv1.PolicyRule{
 			{Verbs: []string{"*"}, APIGroups: []string{"*"}, Resources: []string{"*"}}}}}
 	for ns := range p.nsSubjects {
@@ -279,7 +289,11 @@ func (g *Graph) rightsOf(n *Node) *Node {
 	}
 	var bound []nsBindings
 	var key strings.Builder
-	key.WriteString(groups.key)
+	// The groups' node stands in the key by a digest of its own key, which
+	// lists every binding of the groups (kilobytes when system:authenticated
+	// is bound in many namespaces): short, and the same from run to run.
+	key.WriteString("rights+:")
+	key.WriteString(g.digest(groups))
 	for _, ns := range p.nsOfUser[n.Principal.User] {
 		if ids := p.roleBindingIDs(&n.Principal, ns); ids != "" {
 			bound = append(bound, nsBindings{ns, ids})
@@ -289,9 +303,24 @@ func (g *Graph) rightsOf(n *Node) *Node {
 	if len(bound) == 0 {
 		return groups
 	}
-	return g.node("rights+:"+key.String(), func() *Node {
+	return g.node(key.String(), func() *Node {
 		return &Node{Kind: Rights, Principal: n.Principal, Subject: n.Subject, crbs: groups.crbs, bound: bound, groupRights: groups}
 	})
+}
+
+// digest is a short, stable stand-in for a node's key.
+func (g *Graph) digest(n *Node) string {
+	g.mu.Lock()
+	d, ok := g.digests[n]
+	g.mu.Unlock()
+	if !ok {
+		sum := sha256.Sum256([]byte(n.key))
+		d = hex.EncodeToString(sum[:16])
+		g.mu.Lock()
+		g.digests[n] = d
+		g.mu.Unlock()
+	}
+	return d
 }
 
 // fullRights is the rights node of a principal, every binding walked.
