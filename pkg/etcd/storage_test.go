@@ -96,8 +96,9 @@ func FuzzClassify(f *testing.F) {
 		if s.Provider != ProviderIdentity && s.Provider != ProviderUnknown && !s.Truncated {
 			if !bytes.HasPrefix(value, []byte(s.Prefix())) && s.Key != known {
 				// A printable-sanitised key differs from raw bytes only
-				// where the raw bytes were not printable.
-				if utf8.ValidString(s.Key) && !strings.Contains(s.Key, "?") {
+				// where the raw bytes were not printable, or where a long
+				// name was cut at 64 characters ("...").
+				if utf8.ValidString(s.Key) && !strings.Contains(s.Key, "?") && !strings.HasSuffix(s.Key, "...") {
 					t.Fatalf("%q does not start with %q", value, s.Prefix())
 				}
 			}
