@@ -288,7 +288,7 @@ func (a *assessor) eksNodeGroup(ng *Related) {
 		}
 	}
 	ra := ng.Settings.Get("remote_access")
-	if ra.Present() {
+	if ra.BlockPresent() {
 		key, _ := ra.Get("ec2_ssh_key").Str("")
 		sg := ra.Get("source_security_group_ids")
 		groups, ok := sg.Strings()
@@ -391,7 +391,7 @@ func (a *assessor) gke() {
 		a.unknown(CheckPublicEndpoint, at, "whether the API endpoint is public")
 	case public:
 		man := a.get(p("master_authorized_networks_config"), p("masterAuthorizedNetworksConfig"))
-		enabled := man.Present()
+		enabled := man.BlockPresent()
 		if a.c.API {
 			on, ok := man.Get("enabled").Bool(false)
 			if !ok {

@@ -142,3 +142,27 @@ func TestPlan(t *testing.T) {
 		t.Errorf("root resource at line %d, want 8 (its address)", root.Line)
 	}
 }
+
+// TestPlanEmptyBlocksAreAbsent: a plan writes the nested blocks a
+// configuration leaves out as empty lists. A GKE cluster without
+// master_authorized_networks_config is open to any address, as the same
+// .tf says.
+func TestPlanEmptyBlocksAreAbsent(t *testing.T) {
+	plan := `{"format_version": "1.2", "planned_values": {"root_module": {"resources": [
+  {"address": "google_container_cluster.primary", "mode": "managed", "type": "google_container_cluster", "name": "primary",
+   "values": {"name": "primary", "master_authorized_networks_config": [], "private_cluster_config": [],
+              "control_plane_endpoints_config": [], "database_encryption": [{"state": "ENCRYPTED", "key_name": "k"}],
+              "network_policy": [{"enabled": true, "provider": "CALICO"}], "logging_service": "logging.googleapis.com/kubernetes"}}
+]}}}`
+	cs, ok, err := ReadJSON("plan.json", []byte(plan))
+	if err != nil || !ok || len(cs) != 1 {
+		t.Fatalf("plan not read: %v %v %d", ok, err, len(cs))
+	}
+	issues := got(Assess(cs[0]))
+	for _, i := range issues {
+		if i.check == CheckPublicEndpoint && i.sev == "critical" {
+			return
+		}
+	}
+	t.Errorf("GKE without authorized networks in a plan: %v, want a critical %s", issues, CheckPublicEndpoint)
+}

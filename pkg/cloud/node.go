@@ -136,6 +136,13 @@ type Value struct {
 // Present reports whether the setting is written and known.
 func (v Value) Present() bool { return !v.Unknown && !v.Node.IsNull() }
 
+// BlockPresent reports whether a nested block is written: a plan writes a
+// block the configuration leaves out as an empty list, which is no block
+// (for attributes, an empty list is a value: use Present).
+func (v Value) BlockPresent() bool {
+	return v.Present() && !(v.Node.IsList() && len(v.Node.Items) == 0)
+}
+
 // Bool returns the setting as a boolean (strings "true"/"false" too), def
 // when absent, and ok=false when unknown or not a boolean.
 func (v Value) Bool(def bool) (val, ok bool) {
