@@ -127,17 +127,23 @@ func (a *Args) longFlag(spec FlagSpec, i int, name string, pflag bool) int {
 		occ.Value = value
 	case spec.Bools[name]:
 		occ.Value, occ.Bare = "true", true
-	case i+1 < len(a.Argv) && (!pflag || !strings.HasPrefix(a.Argv[i+1], "--")):
+	case i+1 < len(a.Argv) && (!pflag || !strings.HasPrefix(a.Argv[i+1], "--")) && (pflag || !spec.knownBool(a.Argv[i+1])):
 		// Both parsers take the next argument as the value of a flag that
 		// needs one, even when it starts with a dash (--pod-max-pids -1).
-		// Knowing only the booleans, a pflag flag followed by "--x" is
-		// taken for a boolean the table lacks.
+		// Knowing only the booleans, a flag followed by another flag is
+		// taken for a boolean the table lacks: pflag's "--x" always; with
+		// Go's flag (etcd), which would take "--x" as the value, only when
+		// "--x" is a boolean rampart knows, so that an etcd boolean of
+		// another release does not hide --client-cert-auth after it.
 		i++
 		occ.Value, occ.ValueIndex = a.Argv[i], i
 	case pflag:
 		// Unknown to our table and followed by another flag or nothing:
 		// a boolean we do not know of.
 		occ.Value, occ.Bare = "true", true
+	case i+1 < len(a.Argv):
+		occ.Value, occ.Bare = "true", true
+		a.Errors = append(a.Errors, fmt.Sprintf("flag -%s is followed by another flag: taken as a boolean rampart does not know", name))
 	default:
 		a.Errors = append(a.Errors, fmt.Sprintf("flag needs an argument: -%s", name))
 		return i
@@ -150,6 +156,19 @@ func (a *Args) longFlag(spec FlagSpec, i int, name string, pflag bool) int {
 	}
 	a.Flags = append(a.Flags, occ)
 	return i
+}
+
+// knownBool: arg is a flag ("--x", "-x", "--x=v") that names a boolean
+// of the spec.
+func (spec FlagSpec) knownBool(arg string) bool {
+	if len(arg) < 2 || arg[0] != '-' {
+		return false
+	}
+	name := strings.TrimPrefix(strings.TrimPrefix(arg, "-"), "-")
+	if k := strings.IndexByte(name, '='); k >= 0 {
+		name = name[:k]
+	}
+	return spec.Bools[normalize(name)]
 }
 
 // shortFlags parses a group of pflag shorthands at argv[i] (-v=2, -v2,

@@ -49,6 +49,8 @@ func TestParseArgs(t *testing.T) {
 		{"etcd: single or double dash", etcd, "etcd -client-cert-auth --cert-file=/c -key-file /k", []flagWant{{"client-cert-auth", "true"}, {"cert-file", "/c"}, {"key-file", "/k"}}, nil, 0},
 		{"etcd: a boolean never takes the next argument, and parsing stops", etcd, "etcd --client-cert-auth false --cert-file=/c", []flagWant{{"client-cert-auth", "true"}}, []string{"false", "--cert-file=/c"}, 1},
 		{"etcd: a value may start with a dash", etcd, "etcd --name --weird", []flagWant{{"name", "--weird"}}, nil, 0},
+		{"etcd: an unknown boolean does not hide a known one", etcd, "etcd --experimental-initial-corrupt-check --client-cert-auth=true",
+			[]flagWant{{"experimental-initial-corrupt-check", "true"}, {"client-cert-auth", "true"}}, nil, 1},
 		{"etcd: no normalisation", etcd, "etcd --client_cert_auth=true", []flagWant{{"client_cert_auth", "true"}}, nil, 0},
 		{"etcd: needs an argument", etcd, "etcd --cert-file", nil, nil, 1},
 		{"etcd: ignored flags take any value", etcd, "etcd --v=whatever", []flagWant{{"v", "whatever"}}, nil, 0},

@@ -59,6 +59,7 @@ func TestKubeletControls(t *testing.T) {
 		{"kubelet/server-cert-rotation-disabled", "seccompDefault: true", "seccompDefault: true\nfeatureGates:\n  RotateKubeletServerCertificate: false"},
 		{"kubelet/weak-tls-cipher-suites", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256]", "TLS_RSA_WITH_AES_128_CBC_SHA256]"},
 		{"kubelet/pod-pids-limit-missing", "podPidsLimit: 4096", "podPidsLimit: -5"},
+		{"kubelet/pod-pids-limit-missing", "podPidsLimit: 4096", "podPidsLimit: 0"},
 		{"kubelet/seccomp-default-disabled", "seccompDefault: true", "seccompDefault: false"},
 		{"kubelet/iptables-util-chains-disabled", "seccompDefault: true", "seccompDefault: true\nmakeIPTablesUtilChains: false"},
 	}

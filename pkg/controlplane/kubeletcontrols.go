@@ -138,7 +138,9 @@ func kubeletControls() []*Control {
 			"Without podPidsLimit, one pod can fork until the node runs out of process IDs.",
 			"set podPidsLimit in the kubelet's config file (or --pod-max-pids)", true,
 			"pod-max-pids", func(v Value) string {
-				if n, err := strconv.ParseInt(v.Raw, 10, 64); err == nil && n < 0 {
+				// The kubelet applies the limit only when it is above 0
+				// (pkg/kubelet/cm, v1.37): 0, like -1, is no limit.
+				if n, err := strconv.ParseInt(v.Raw, 10, 64); err == nil && n <= 0 {
 					return "pods may start any number of processes"
 				}
 				return ""

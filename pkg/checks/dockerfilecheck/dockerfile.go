@@ -339,6 +339,7 @@ func curlPipeShell(_ *dfCheck, _ *check.Context, a *inventory.Artifact, f *docke
 func matchPipe(s string) string {
 	for _, re := range pipeShell {
 		if m := re.FindString(s); m != "" {
+			m = withoutCredentials(m)
 			if len(m) > 120 {
 				m = m[:117] + "..."
 			}
@@ -346,6 +347,24 @@ func matchPipe(s string) string {
 		}
 	}
 	return ""
+}
+
+var (
+	// credentialFlags are curl's and wget's options whose value may be a
+	// credential (a user:password, an Authorization header, a password).
+	credentialFlags = regexp.MustCompile(`(?i)(^|\s)(-u|--user|-H|--header|--proxy-user|-U|--password|--http-password|--ftp-password|--proxy-password|--oauth2-bearer)(=|\s+)("[^"]*"|'[^']*'|\S+)`)
+	// urlSecrets are a URL's user information and query string.
+	urlUserinfo = regexp.MustCompile(`(://)[^/\s'"@]+@`)
+	urlQuery    = regexp.MustCompile(`(://[^\s'"?]*)\?[^\s'"|;&)]*`)
+)
+
+// withoutCredentials masks what a download command may carry as a secret:
+// the values of credential options, a URL's user information and its
+// query (tokens often ride there). Evidence never holds secret values.
+func withoutCredentials(m string) string {
+	m = credentialFlags.ReplaceAllString(m, "$1$2$3***")
+	m = urlUserinfo.ReplaceAllString(m, "$1***@")
+	return urlQuery.ReplaceAllString(m, "$1?***")
 }
 
 func largeBase(c *dfCheck, ctx *check.Context, a *inventory.Artifact, f *dockerfile.File, report func(check.Result)) {

@@ -131,3 +131,28 @@ func TestBaseImageData(t *testing.T) {
 		}
 	}
 }
+
+// TestCurlPipeShellHidesCredentials: the finding shows the command without
+// the credentials it may carry.
+func TestCurlPipeShellHidesCredentials(t *testing.T) {
+	for _, line := range []string{
+		`RUN curl -fsSL -u deploy:hunter2 https://repo.example/install.sh | sh`,
+		`RUN curl -H "Authorization: Bearer hunter2" https://repo.example/i.sh | bash`,
+		`RUN curl --header='X-Token: hunter2' https://repo.example/i.sh | bash`,
+		`RUN wget --password hunter2 -qO- https://repo.example/i.sh | sh`,
+		`RUN curl -fsSL https://deploy:hunter2@repo.example/i.sh | sh`,
+		`RUN curl -fsSL "https://repo.example/i.sh?token=hunter2" | sh`,
+	} {
+		m := matchPipe(strings.TrimPrefix(line, "RUN "))
+		if m == "" {
+			t.Errorf("%s: not found", line)
+			continue
+		}
+		if strings.Contains(m, "hunter2") {
+			t.Errorf("%s: the finding shows the secret: %s", line, m)
+		}
+		if !strings.Contains(m, "repo.example") {
+			t.Errorf("%s: the finding should still name the host: %s", line, m)
+		}
+	}
+}
