@@ -38,16 +38,16 @@ pss-agreement:
 
 # Short coverage-guided runs of the fuzz targets (go test -fuzz).
 fuzz:
-	$(GO) test -run='^$$' -fuzz='^FuzzParseDocuments$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=2s ./pkg/source
-	$(GO) test -run='^$$' -fuzz='^FuzzImageRef$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=2s ./pkg/imageref
-	$(GO) test -run='^$$' -fuzz='^FuzzLineScanner$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=2s ./pkg/inventory
-	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=2s ./pkg/contract
-	$(GO) test -run='^$$' -fuzz='^FuzzSubjectAndResource$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=2s ./pkg/rbac
-	$(GO) test -run='^$$' -fuzz='^FuzzReadTerraform$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=2s ./pkg/cloud
-	$(GO) test -run='^$$' -fuzz='^FuzzReadJSON$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=2s ./pkg/cloud
-	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=2s ./pkg/dockerfile
-	$(GO) test -run='^$$' -fuzz='^FuzzClassify$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=2s ./pkg/etcd
-	$(GO) test -run='^$$' -fuzz='^FuzzParseArgs$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=2s ./pkg/controlplane
+	GO=$(GO) bash hack/fuzz.sh ./pkg/source FuzzParseDocuments $(FUZZTIME)
+	GO=$(GO) bash hack/fuzz.sh ./pkg/imageref FuzzImageRef $(FUZZTIME)
+	GO=$(GO) bash hack/fuzz.sh ./pkg/inventory FuzzLineScanner $(FUZZTIME)
+	GO=$(GO) bash hack/fuzz.sh ./pkg/contract FuzzParse $(FUZZTIME)
+	GO=$(GO) bash hack/fuzz.sh ./pkg/rbac FuzzSubjectAndResource $(FUZZTIME)
+	GO=$(GO) bash hack/fuzz.sh ./pkg/cloud FuzzReadTerraform $(FUZZTIME)
+	GO=$(GO) bash hack/fuzz.sh ./pkg/cloud FuzzReadJSON $(FUZZTIME)
+	GO=$(GO) bash hack/fuzz.sh ./pkg/dockerfile FuzzParse $(FUZZTIME)
+	GO=$(GO) bash hack/fuzz.sh ./pkg/etcd FuzzClassify $(FUZZTIME)
+	GO=$(GO) bash hack/fuzz.sh ./pkg/controlplane FuzzParseArgs $(FUZZTIME)
 
 # docs/checks.md is generated from the check registry.
 docs:
