@@ -169,6 +169,9 @@ func TestInlineSuppressions(t *testing.T) {
 	write(t, dir, "main.tf", `# rampart:ignore cloud/public-endpoint: reachable only through the corporate proxy, SEC-9
 resource "aws_eks_cluster" "main" {
   name = "shop"
+  access_config {
+    authentication_mode = "API"
+  }
   # rampart:ignore cloud/control-plane-logging-off: logs shipped by the platform, cloud/no-secrets-encryption: no Secrets in this cluster
 }
 resource "aws_eks_addon" "cni" {

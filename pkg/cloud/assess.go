@@ -215,13 +215,19 @@ func (a *assessor) eks() {
 		}
 	}
 
-	// Authentication: the aws-auth ConfigMap alone is the legacy mode.
+	// Authentication: the aws-auth ConfigMap alone is the legacy mode, and
+	// the API's default (CreateCluster, the SDKs, CloudFormation and so
+	// Terraform; only the console defaults to API_AND_CONFIG_MAP).
 	mode := a.get(p("access_config", "authentication_mode"), p("accessConfig", "authenticationMode"))
-	if m, ok := mode.Str(""); !ok {
+	if m, ok := mode.Str("CONFIG_MAP"); !ok {
 		a.unknown(CheckLegacyAuth, mode, "the authentication mode")
 	} else if m == "CONFIG_MAP" {
+		msg := "authentication_mode CONFIG_MAP"
+		if !mode.Present() {
+			msg = mode.Path + " is not set, and it defaults to CONFIG_MAP"
+		}
 		a.issue(CheckLegacyAuth, finding.SeverityLow, mode,
-			"authentication_mode CONFIG_MAP: cluster access is granted only through the aws-auth ConfigMap, which any editor of kube-system can change; use access entries (API)",
+			msg+": cluster access is granted only through the aws-auth ConfigMap, which any editor of kube-system can change; use access entries (API)",
 			map[string]any{"authenticationMode": m})
 	}
 

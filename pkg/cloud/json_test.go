@@ -128,6 +128,7 @@ func TestPlan(t *testing.T) {
 	if g, w := got(Assess(root)), []want{
 		{CheckPublicEndpoint, "critical", "vpc_config[0].endpoint_public_access"},
 		{CheckSecretsEncrypt, "medium", "encryption_config"},
+		{CheckLegacyAuth, "low", "access_config.authentication_mode"}, // not set: the API's default, CONFIG_MAP
 	}; !sameWants(g, w) {
 		t.Errorf("root: got %v\nwant %v", g, w)
 	}

@@ -171,6 +171,8 @@ func TestTerraformEKS(t *testing.T) {
 		{"access entries", CheckLegacyAuth, eks(eksSecure), "", nil},
 		{"aws-auth ConfigMap only", CheckLegacyAuth, eks(`access_config { authentication_mode = "CONFIG_MAP" }`), "",
 			[]want{{CheckLegacyAuth, "low", "access_config.authentication_mode"}}},
+		{"no access_config: the API's default is CONFIG_MAP", CheckLegacyAuth, eks(``), "",
+			[]want{{CheckLegacyAuth, "low", "access_config.authentication_mode"}}},
 
 		{"node group in private subnets", CheckNodesPublicIP, eks(``) + `
 resource "aws_subnet" "private" {
