@@ -134,6 +134,9 @@ func TestStopCleansUp(t *testing.T) {
 // TestFailedStartCleansUp: an API server that refuses its flags makes
 // Start return an error (not panic), with its processes and folder gone.
 func TestFailedStartCleansUp(t *testing.T) {
+	// A folder of our own for the cluster's folder: other packages' tests
+	// start clusters in the shared temp folder meanwhile.
+	t.Setenv("TMPDIR", t.TempDir())
 	before, _ := filepath.Glob(filepath.Join(os.TempDir(), "rampart-testcluster-*"))
 	c, err := Start(context.Background(), Options{NoControllerManager: true, APIServerArgs: []string{"--no-such-flag"}, StartTimeout: 8 * time.Second})
 	if err == nil {
