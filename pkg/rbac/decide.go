@@ -174,16 +174,28 @@ func (p *Policy) forBindings(who *Principal, namespace string, fn func(b *Bindin
 func (p *Policy) roleBindingIDs(who *Principal, namespace string) string {
 	var buf [16]*Binding
 	var b strings.Builder
-	for _, bd := range candidates(p.nsSubjects[namespace], who, buf[:0]) {
+	for _, bd := range applying(p.nsSubjects[namespace], who, buf[:0]) {
+		b.WriteString(bd.id)
+		b.WriteByte('|')
+	}
+	return b.String()
+}
+
+// applying are the bindings of an index that apply to the principal and
+// refer to an existing role, in candidates' order, appended to buf.
+func applying(idx *subjectIndex, who *Principal, buf []*Binding) []*Binding {
+	start := len(buf)
+	bs := candidates(idx, who, buf)
+	out := bs[:start]
+	for _, bd := range bs[start:] {
 		if bd.Role == nil {
 			continue
 		}
 		if _, ok := appliesTo(who, bd); ok {
-			b.WriteString(bd.id)
-			b.WriteByte('|')
+			out = append(out, bd)
 		}
 	}
-	return b.String()
+	return out
 }
 
 // Allows is Decide without the evidence.

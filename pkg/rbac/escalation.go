@@ -596,13 +596,20 @@ func (g *Graph) namespacedShared(n *Node, ns, rbs string) []Edge {
 	key.WriteString(n.crbs)
 	key.WriteByte(0)
 	key.WriteString(rbs)
+	return g.sharedSteps(g.scoped, key.String(), n, func() []Edge { return g.namespaced(n, ns) })
+}
+
+// sharedSteps returns the steps cached under key (computing them the first
+// time), as steps of n: the cache holds them for whichever node came
+// first.
+func (g *Graph) sharedSteps(cache map[string][]Edge, key string, n *Node, compute func() []Edge) []Edge {
 	g.mu.Lock()
-	cached, ok := g.scoped[key.String()]
+	cached, ok := cache[key]
 	g.mu.Unlock()
 	if !ok {
-		cached = g.namespaced(n, ns)
+		cached = compute()
 		g.mu.Lock()
-		g.scoped[key.String()] = cached
+		cache[key] = cached
 		g.mu.Unlock()
 	}
 	out := make([]Edge, len(cached))
@@ -666,22 +673,8 @@ func (g *Graph) inertIn(n *Node, ns string) bool {
 // groupNamespacedSteps are namespacedSteps of the node's groups in a
 // namespace, as steps of the node.
 func (g *Graph) groupNamespacedSteps(n *Node, ns string) []Edge {
-	key := n.groupRights.key + "\x00" + ns
-	g.mu.Lock()
-	cached, ok := g.groupSteps[key]
-	g.mu.Unlock()
-	if !ok {
-		cached = g.namespacedSteps(n.groupRights, ns)
-		g.mu.Lock()
-		g.groupSteps[key] = cached
-		g.mu.Unlock()
-	}
-	out := make([]Edge, len(cached))
-	for i, e := range cached {
-		e.From = n
-		out[i] = e
-	}
-	return out
+	return g.sharedSteps(g.groupSteps, g.digest(n.groupRights)+"\x00"+ns, n,
+		func() []Edge { return g.namespacedSteps(n.groupRights, ns) })
 }
 
 // namespaced finds the steps a node can take in one namespace (noBindings:
@@ -1050,16 +1043,7 @@ func (g *Graph) bindingsOf(n *Node, ns string) []*Binding {
 	} else {
 		idx = g.policy.nsSubjects[ns]
 	}
-	var out []*Binding
-	for _, b := range candidates(idx, &n.Principal, nil) {
-		if b.Role == nil {
-			continue
-		}
-		if _, ok := appliesTo(&n.Principal, b); ok {
-			out = append(out, b)
-		}
-	}
-	return out
+	return applying(idx, &n.Principal, nil)
 }
 
 // clusterWide finds the steps that need cluster-scoped rights.
